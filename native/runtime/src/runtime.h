@@ -119,4 +119,12 @@ const char *lw_func_debug_name(const lw_func *func, char *buf, size_t buf_len);
  * deadline is set). */
 bool lw_store_should_stop(lw_store *store);
 
+/* ---- internal plumbing between store.c, linker.c, instance.c and call.c ---------------------- */
+lw_value lw_slot_to_value(lw_valtype type, lw_slot slot);
+lw_slot lw_value_to_slot(lw_value value);
+lw_global *lw_global_new_raw(lw_store *store, lw_globaltype type, lw_slot value);
+bool lw_linker_resolve(lw_linker *linker, const char *module, const char *name,
+                       const lw_port_info *wanted, lw_extern *out);
+void lw_instance_destroy(lw_instance *inst);
+
 #endif
