@@ -64,12 +64,14 @@ typedef struct lw_import_def {
     lw_limits memory;
     lw_globaltype global;
   } desc;
+  uint32_t module_len, name_len; /* bytes in module/name: names may contain NUL */
 } lw_import_def;
 
 typedef struct lw_export_def {
   char *name;
   lw_extern_kind kind;
   uint32_t index;
+  uint32_t name_len; /* bytes in name: names may contain NUL (valid UTF-8 U+0000) */
 } lw_export_def;
 
 struct lw_code; /* compiled form of a function, owned by compile.c/interp.c */
