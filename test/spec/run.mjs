@@ -1,0 +1,342 @@
+#!/usr/bin/env node
+// The WebAssembly spec testsuite driver: converts each .wast with wast2json (cached in
+// build/spec-cache/<name>/), runs build/runtime/logwasm-spec on it (one process per file, all of
+// the file's commands in it, two files at a time), and sums up.
+//
+//   node test/spec/run.mjs --tier interp [--arch x86_64|aarch64] [--filter NAME]... [--verbose]
+//                          [--runner PATH] [--jobs 1|2] [--timeout SECONDS]
+//
+// Testsuite: $WASM_TESTSUITE, else ../shared/wasm-testsuite beside the repository; when neither
+// exists the run is skipped (exit 0). Runner: --runner, else $LOGWASM_SPEC, else
+// build/runtime/logwasm-spec. Conversion cache: build/spec-cache, or $LOGWASM_SPEC_CACHE.
+// Exit status: 0 when every failure is listed in
+// test/spec/expected-failures.json, 1 otherwise, 2 for a usage or set-up problem.
+// The last line is always `spec: N passed, M failed, K skipped` (or the reason for skipping).
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const expectedFailuresPath = path.join(repoRoot, 'test', 'spec', 'expected-failures.json');
+const MAX_JOBS = 2; // the build machines have 2 cores shared by everything else
+const FAILURES_SHOWN_PER_FILE = 10;
+
+function usage(message) {
+  if (message) console.error(`spec: ${message}`);
+  console.error(
+    'usage: node test/spec/run.mjs --tier interp|aot [--arch x86_64|aarch64] [--filter NAME]...\n' +
+      '                              [--verbose] [--runner PATH] [--jobs 1|2] [--timeout SECONDS]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = { tier: 'interp', arch: hostArch(), filters: [], verbose: false, runner: null,
+    jobs: MAX_JOBS, timeoutSeconds: 900 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${arg} needs a value`);
+      return argv[++i];
+    };
+    if (arg === '--tier') opts.tier = value();
+    else if (arg === '--arch') opts.arch = value();
+    else if (arg === '--filter') opts.filters.push(...value().split(',').filter(Boolean));
+    else if (arg === '--verbose' || arg === '-v') opts.verbose = true;
+    else if (arg === '--runner') opts.runner = value();
+    else if (arg === '--jobs') opts.jobs = Math.max(1, Math.min(MAX_JOBS, Number(value()) || 1));
+    else if (arg === '--timeout') opts.timeoutSeconds = Number(value());
+    else if (arg === '--help' || arg === '-h') usage();
+    else usage(`unknown argument ${arg}`);
+  }
+  if (!['interp', 'aot'].includes(opts.tier)) usage(`unknown tier '${opts.tier}' (interp or aot)`);
+  if (!['x86_64', 'aarch64'].includes(opts.arch)) usage(`unknown arch '${opts.arch}'`);
+  if (!(opts.timeoutSeconds > 0)) usage('--timeout needs a positive number of seconds');
+  return opts;
+}
+
+function hostArch() {
+  return { x64: 'x86_64', arm64: 'aarch64' }[process.arch] ?? process.arch;
+}
+
+function commandExists(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+// ---- the testsuite and its conversion ----------------------------------------------------------
+
+function findTestsuite() {
+  const candidates = process.env.WASM_TESTSUITE
+    ? [['$WASM_TESTSUITE', path.resolve(process.env.WASM_TESTSUITE)]]
+    : [['../shared/wasm-testsuite', path.resolve(repoRoot, '..', 'shared', 'wasm-testsuite')]];
+  for (const [label, dir] of candidates) {
+    if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) return { dir, label };
+  }
+  return { dir: null, label: candidates.map(([label, dir]) => `${label} (${dir})`).join(', ') };
+}
+
+function selectFiles(dir, filters) {
+  const all = fs.readdirSync(dir).filter((f) => f.endsWith('.wast')).sort()
+    .map((f) => f.slice(0, -'.wast'.length));
+  if (filters.length === 0) return all;
+  const picked = new Set();
+  for (const filter of filters) {
+    const bare = filter.replace(/\.wast$/, '');
+    // An exact name picks that file; otherwise the filter is a substring ("simd_", "memory").
+    const exact = all.filter((name) => name === bare);
+    for (const name of exact.length ? exact : all.filter((n) => n.includes(bare))) picked.add(name);
+  }
+  return all.filter((name) => picked.has(name));
+}
+
+// wast2json output for one file, reconverted only when the .wast is newer than the cache.
+function convert(wastPath, name) {
+  const cacheRoot = process.env.LOGWASM_SPEC_CACHE
+    ? path.resolve(process.env.LOGWASM_SPEC_CACHE) : path.join(repoRoot, 'build', 'spec-cache');
+  const outDir = path.join(cacheRoot, name);
+  const jsonPath = path.join(outDir, `${name}.json`);
+  try {
+    if (fs.statSync(jsonPath).mtimeMs >= fs.statSync(wastPath).mtimeMs) return Promise.resolve({ jsonPath });
+  } catch { /* not converted yet */ }
+  fs.rmSync(outDir, { recursive: true, force: true }); // no stale .wasm files from older versions
+  fs.mkdirSync(outDir, { recursive: true });
+  return new Promise((resolve) => {
+    const child = spawn('wast2json', [wastPath, '-o', jsonPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', (e) => resolve({ error: `wast2json could not start: ${e.message}` }));
+    child.on('close', (code) => {
+      if (code === 0) return resolve({ jsonPath });
+      fs.rmSync(jsonPath, { force: true });
+      resolve({ error: `wast2json failed (exit ${code}): ${stderr.trim().split('\n').slice(0, 3).join(' | ')}` });
+    });
+  });
+}
+
+// ---- running one file ----------------------------------------------------------------------------
+
+// The runner's --stream protocol (see native/runtime/tools/spec.c): "commands N" first, then per
+// command "ok LINE TYPE", "FAIL LINE ...", "skip LINE ...: REASON", optional "note LINE ...",
+// then "skipped N: REASON" lines and "total: P passed, F failed, S skipped".
+function runFile(runnerCommand, jsonPath, name, timeoutSeconds) {
+  const result = { name, passed: 0, failed: 0, skipped: 0, failures: [], notes: [], skipReasons: {},
+    problem: null, expectedCommands: null, lastLine: null, sawTotal: false };
+  return new Promise((resolve) => {
+    const [command, ...prefixArgs] = runnerCommand;
+    const child = spawn(command, [...prefixArgs, '--stream', jsonPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutSeconds * 1000);
+    child.stderr.on('data', (d) => { if (stderr.length < 200000) stderr += d; });
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      let m;
+      if ((m = /^commands (\d+)$/.exec(line))) result.expectedCommands = Number(m[1]);
+      else if ((m = /^ok (\d+) /.exec(line))) { result.passed++; result.lastLine = Number(m[1]); }
+      else if ((m = /^FAIL (\d+) (.*)$/.exec(line))) {
+        result.failed++;
+        result.lastLine = Number(m[1]);
+        result.failures.push({ line: Number(m[1]), text: m[2] });
+      } else if ((m = /^skip (\d+) .*: ([^:]*)$/.exec(line))) {
+        result.skipped++;
+        result.lastLine = Number(m[1]);
+        result.skipReasons[m[2]] = (result.skipReasons[m[2]] ?? 0) + 1;
+      } else if ((m = /^note (\d+) (.*)$/.exec(line))) result.notes.push({ line: Number(m[1]), text: m[2] });
+      else if (/^total: /.test(line)) result.sawTotal = true;
+    });
+    let spawnError = null;
+    child.on('error', (e) => { spawnError = e; });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      lines.close();
+      const reported = result.passed + result.failed + result.skipped;
+      const notRun = Math.max(0, (result.expectedCommands ?? reported + 1) - reported);
+      const where = result.lastLine ? `after line ${result.lastLine}` : 'before its first command';
+      const sanitizer = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.exec(stderr);
+      if (spawnError) {
+        result.problem = `the runner could not start: ${spawnError.message}`;
+      } else if (timedOut) {
+        result.problem = `the runner was killed after ${timeoutSeconds} s (timeout) ${where}`;
+      } else if (signal) {
+        result.problem = `the runner was killed by ${signal} ${where}`;
+      } else if (sanitizer) {
+        result.problem = `a sanitizer reported an error (${where}, exit ${code})`;
+      } else if (!result.sawTotal || (code !== 0 && code !== 1)) {
+        result.problem = `the runner exited with status ${code} ${where}`;
+      } else if ((code !== 0) !== (result.failed > 0)) {
+        result.problem = `the runner exited with status ${code} but reported ${result.failed} failures`;
+      }
+      if (result.problem) {
+        // Whatever the runner could not finish counts as failed, so a crash never looks green.
+        result.failed += notRun;
+        const tail = stderr.trim().split('\n').filter(Boolean).slice(-12).join('\n      ');
+        result.problem += notRun ? `; ${notRun} commands did not run` : '';
+        if (tail) result.problem += `\n      stderr: ${tail}`;
+      }
+      resolve(result);
+    });
+  });
+}
+
+// ---- expected failures ---------------------------------------------------------------------------
+
+function loadExpectedFailures(tier, arch) {
+  let entries;
+  try {
+    entries = JSON.parse(fs.readFileSync(expectedFailuresPath, 'utf8'));
+  } catch (e) {
+    console.error(`spec: cannot read ${path.relative(repoRoot, expectedFailuresPath)}: ${e.message}`);
+    process.exit(2);
+  }
+  if (!Array.isArray(entries)) {
+    console.error(`spec: ${path.relative(repoRoot, expectedFailuresPath)} must hold a JSON array`);
+    process.exit(2);
+  }
+  // Optional "tier"/"arch" fields narrow an entry; without them it applies to every run.
+  return entries.filter((e) => (!e.tier || e.tier === tier) && (!e.arch || e.arch === arch))
+    .map((e) => ({ ...e, file: String(e.file).replace(/\.wast$/, ''), line: Number(e.line) }));
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+function runnerFor(opts) {
+  const explicit = opts.runner ?? process.env.LOGWASM_SPEC;
+  const crossArch = opts.arch !== hostArch();
+  const runner = path.resolve(explicit ??
+    path.join(repoRoot, 'build', crossArch ? `runtime-${opts.arch}` : 'runtime', 'logwasm-spec'));
+  if (!fs.existsSync(runner)) {
+    console.error(`spec: no spec runner at ${runner}.\n` +
+      (crossArch
+        ? `  Cross-build the runtime for ${opts.arch} into build/runtime-${opts.arch}, or pass --runner.`
+        : '  Build it with `npm run build:runtime` (or pass --runner / set LOGWASM_SPEC).'));
+    process.exit(2);
+  }
+  if (!crossArch) return [runner];
+  // Another architecture's runner runs under qemu-user with that architecture's libraries.
+  const qemu = `qemu-${opts.arch}`;
+  if (!commandExists(qemu)) {
+    console.error(`spec: --arch ${opts.arch} needs ${qemu} (apt-get install qemu-user)`);
+    process.exit(2);
+  }
+  return [qemu, '-L', `/usr/${opts.arch}-linux-gnu`, runner];
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.tier === 'aot') {
+    console.log('spec: the AOT tier is not built yet (no AOT compiler in this build), so there is ' +
+      'nothing to run for --tier aot; use --tier interp.');
+    process.exit(2);
+  }
+  const suite = findTestsuite();
+  if (!suite.dir) {
+    console.log(`spec: no WebAssembly testsuite at ${suite.label}; set WASM_TESTSUITE to a directory of .wast files to run it.`);
+    console.log('spec: skipped (no testsuite)');
+    return 0;
+  }
+  if (!commandExists('wast2json')) {
+    console.error('spec: wast2json is not installed; it converts the .wast files (apt-get install wabt).');
+    return 2;
+  }
+  const runnerCommand = runnerFor(opts);
+  const expected = loadExpectedFailures(opts.tier, opts.arch);
+  const names = selectFiles(suite.dir, opts.filters);
+  if (names.length === 0) {
+    console.error(`spec: no .wast file in ${suite.dir} matches ${opts.filters.join(', ')}`);
+    return 2;
+  }
+
+  // Run up to `jobs` files at a time; print each file's line in name order as soon as it and
+  // every file before it are done, so the output is the same whatever finishes first.
+  const results = new Array(names.length);
+  let nextToPrint = 0;
+  let nextToStart = 0;
+  const printReady = () => {
+    while (nextToPrint < names.length && results[nextToPrint]) {
+      const r = results[nextToPrint++];
+      console.log(`${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+    }
+  };
+  const worker = async () => {
+    while (nextToStart < names.length) {
+      const index = nextToStart++;
+      const name = names[index];
+      const converted = await convert(path.join(suite.dir, `${name}.wast`), name);
+      results[index] = converted.error
+        ? { name, passed: 0, failed: 1, skipped: 0, failures: [], notes: [], skipReasons: {},
+            problem: converted.error }
+        : await runFile(runnerCommand, converted.jsonPath, name, opts.timeoutSeconds);
+      printReady();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.jobs, names.length) }, worker));
+
+  // Failures, with the ones listed in expected-failures.json marked as such.
+  const expectedKey = (file, line) => `${file}:${line}`;
+  const expectedByKey = new Map(expected.map((e) => [expectedKey(e.file, e.line), e]));
+  const matchedKeys = new Set();
+  let unexpected = 0;
+  let noteCount = 0;
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const skipTotals = {};
+  for (const r of results) {
+    totals.passed += r.passed;
+    totals.failed += r.failed;
+    totals.skipped += r.skipped;
+    noteCount += r.notes.length;
+    for (const [reason, count] of Object.entries(r.skipReasons)) {
+      skipTotals[reason] ??= { count: 0, files: 0 };
+      skipTotals[reason].count += count;
+      skipTotals[reason].files += 1;
+    }
+    const lines = [];
+    if (r.problem) {
+      unexpected++;
+      lines.push(`  ${r.name}.wast: ${r.problem}`);
+    }
+    let shown = 0;
+    for (const f of r.failures) {
+      const entry = expectedByKey.get(expectedKey(r.name, f.line));
+      if (entry) matchedKeys.add(expectedKey(r.name, f.line));
+      else unexpected++;
+      if (opts.verbose || (!entry && shown < FAILURES_SHOWN_PER_FILE)) {
+        lines.push(`  ${r.name}.wast:${f.line} ${f.text}${entry ? `  [expected: ${entry.reason}]` : ''}`);
+        if (!entry) shown++;
+      }
+    }
+    const unexpectedHere = r.failures.filter((f) => !expectedByKey.has(expectedKey(r.name, f.line))).length;
+    if (unexpectedHere > shown && !opts.verbose) {
+      lines.push(`  ... ${unexpectedHere - shown} more failures in ${r.name}.wast (--filter ${r.name} --verbose shows all)`);
+    }
+    if (opts.verbose) for (const n of r.notes) lines.push(`  note ${r.name}.wast:${n.line} ${n.text}`);
+    if (lines.length) {
+      console.log(`\n${r.name}.wast:`);
+      for (const l of lines) console.log(l);
+    }
+  }
+
+  console.log('');
+  for (const [reason, { count, files }] of Object.entries(skipTotals).sort()) {
+    console.log(`skipped, ${reason}: ${count} assertions in ${files} files`);
+  }
+  if (noteCount) {
+    console.log(`notes: ${noteCount} checks passed with a message or error kind worded differently from the spec` +
+      (opts.verbose ? '' : ' (--verbose lists them)'));
+  }
+  const ran = new Set(names);
+  const stale = expected.filter((e) => ran.has(e.file) && !matchedKeys.has(expectedKey(e.file, e.line)));
+  for (const e of stale) {
+    console.log(`stale expected failure (it passes now; remove it from test/spec/expected-failures.json): ${e.file}.wast:${e.line} (${e.reason})`);
+  }
+  if (unexpected) console.log(`unexpected failures: ${unexpected}`);
+  console.log(`spec: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  return unexpected ? 1 : 0;
+}
+
+process.exitCode = await main();
