@@ -69,7 +69,9 @@ static lw_status read_count(decoder *d, lw_reader *r, uint32_t *count) {
   size_t at = lw_reader_offset(r);
   TRY_READ(r, lw_read_u32(r, count));
   if (*count > (size_t)(r->end - r->p))
-    return decode_fail(d, LW_ERR_MALFORMED, at, "length out of bounds (%u entries declared, %zu bytes left)",
+    return decode_fail(d, LW_ERR_MALFORMED, at,
+                       "unexpected end of section or function (%u entries declared, %zu bytes "
+                       "left)",
                        *count, (size_t)(r->end - r->p));
   return LW_OK;
 }
@@ -197,98 +199,90 @@ static bool opcode_exists(uint8_t op) {
          (op >= 0xd0 && op <= 0xd2) || op == 0xfc || op == 0xfd;
 }
 
-static bool opcode_is_constant(uint8_t op) {
-  return op == 0x41 || op == 0x42 || op == 0x43 || op == 0x44 || op == 0x23 || op == 0xd0 ||
-         op == 0xd2;
-}
-
 /* Constant expressions of WebAssembly 2.0 are one instruction then `end`. Anything else is
- * reported the way the spec's validator would: a non-constant instruction is "constant
- * expression required", a missing or extra value is "type mismatch" (both invalid, not
- * malformed), an opcode that does not exist is "illegal opcode". */
+ * reported the way the spec's validator would: a non-constant instruction anywhere is
+ * "constant expression required", a missing or extra value is "type mismatch" (both invalid,
+ * not malformed), an opcode that does not exist is "illegal opcode". */
 static lw_status read_const_expr(decoder *d, lw_reader *r, lw_const_expr *out) {
-  size_t at = lw_reader_offset(r);
-  uint8_t op;
+  uint32_t instr_count = 0;
+  size_t second_at = 0;
   memset(out, 0, sizeof *out);
-  TRY_READ(r, lw_read_u8(r, &op));
-  switch (op) {
-  case 0x41: {
-    int32_t v;
-    TRY_READ(r, lw_read_s32(r, &v));
-    out->kind = LW_CONST_I32;
-    out->type = LW_I32;
-    out->u.bits = (uint32_t)v;
-    break;
+  for (;;) {
+    lw_const_expr e;
+    memset(&e, 0, sizeof e);
+    size_t at = lw_reader_offset(r);
+    uint8_t op;
+    TRY_READ(r, lw_read_u8(r, &op));
+    switch (op) {
+    case 0x0b:
+      if (instr_count == 0)
+        return decode_fail(d, LW_ERR_INVALID, at,
+                           "type mismatch: constant expression is empty (it must produce a "
+                           "value)");
+      if (instr_count > 1)
+        return decode_fail(d, LW_ERR_INVALID, second_at,
+                           "type mismatch: constant expression produces %u values, 1 expected",
+                           instr_count);
+      return LW_OK;
+    case 0x41: {
+      int32_t v;
+      TRY_READ(r, lw_read_s32(r, &v));
+      e.kind = LW_CONST_I32;
+      e.type = LW_I32;
+      e.u.bits = (uint32_t)v;
+      break;
+    }
+    case 0x42: {
+      int64_t v;
+      TRY_READ(r, lw_read_s64(r, &v));
+      e.kind = LW_CONST_I64;
+      e.type = LW_I64;
+      e.u.bits = (uint64_t)v;
+      break;
+    }
+    case 0x43: {
+      uint32_t v;
+      TRY_READ(r, lw_read_fixed32(r, &v));
+      e.kind = LW_CONST_F32;
+      e.type = LW_F32;
+      e.u.bits = v;
+      break;
+    }
+    case 0x44: {
+      uint64_t v;
+      TRY_READ(r, lw_read_fixed64(r, &v));
+      e.kind = LW_CONST_F64;
+      e.type = LW_F64;
+      e.u.bits = v;
+      break;
+    }
+    case 0x23:
+      TRY_READ(r, lw_read_u32(r, &e.u.index));
+      e.kind = LW_CONST_GLOBAL_GET;
+      /* the real type is filled in once the global index space is known */
+      e.type = LW_I32;
+      break;
+    case 0xd0:
+      TRY(read_reftype(d, r, &e.type));
+      e.kind = LW_CONST_REF_NULL;
+      break;
+    case 0xd2:
+      TRY_READ(r, lw_read_u32(r, &e.u.index));
+      e.kind = LW_CONST_REF_FUNC;
+      e.type = LW_FUNCREF;
+      break;
+    case 0xfd:
+      return unsupported_simd(d, at);
+    default:
+      if (!opcode_exists(op))
+        return decode_fail(d, LW_ERR_MALFORMED, at, "illegal opcode 0x%02x", op);
+      return decode_fail(d, LW_ERR_INVALID, at,
+                         "constant expression required (opcode 0x%02x is not constant)", op);
+    }
+    if (instr_count == 0) *out = e;
+    if (instr_count == 1) second_at = at;
+    instr_count++;
   }
-  case 0x42: {
-    int64_t v;
-    TRY_READ(r, lw_read_s64(r, &v));
-    out->kind = LW_CONST_I64;
-    out->type = LW_I64;
-    out->u.bits = (uint64_t)v;
-    break;
-  }
-  case 0x43: {
-    uint32_t v;
-    TRY_READ(r, lw_read_fixed32(r, &v));
-    out->kind = LW_CONST_F32;
-    out->type = LW_F32;
-    out->u.bits = v;
-    break;
-  }
-  case 0x44: {
-    uint64_t v;
-    TRY_READ(r, lw_read_fixed64(r, &v));
-    out->kind = LW_CONST_F64;
-    out->type = LW_F64;
-    out->u.bits = v;
-    break;
-  }
-  case 0x23: {
-    uint32_t index;
-    TRY_READ(r, lw_read_u32(r, &index));
-    out->kind = LW_CONST_GLOBAL_GET;
-    out->u.index = index;
-    /* the type is filled in once the global index space is known (finish_index_spaces) */
-    out->type = LW_I32;
-    break;
-  }
-  case 0xd0: {
-    lw_valtype t;
-    TRY(read_reftype(d, r, &t));
-    out->kind = LW_CONST_REF_NULL;
-    out->type = t;
-    break;
-  }
-  case 0xd2: {
-    uint32_t index;
-    TRY_READ(r, lw_read_u32(r, &index));
-    out->kind = LW_CONST_REF_FUNC;
-    out->type = LW_FUNCREF;
-    out->u.index = index;
-    break;
-  }
-  case 0x0b:
-    return decode_fail(d, LW_ERR_INVALID, at,
-                       "type mismatch: constant expression is empty (it must produce a value)");
-  case 0xfd:
-    return unsupported_simd(d, at);
-  default:
-    if (!opcode_exists(op))
-      return decode_fail(d, LW_ERR_MALFORMED, at, "illegal opcode 0x%02x", op);
-    return decode_fail(d, LW_ERR_INVALID, at,
-                       "constant expression required (opcode 0x%02x is not constant)", op);
-  }
-  at = lw_reader_offset(r);
-  TRY_READ(r, lw_read_u8(r, &op));
-  if (op == 0x0b) return LW_OK;
-  if (opcode_is_constant(op))
-    return decode_fail(d, LW_ERR_INVALID, at,
-                       "type mismatch: constant expression produces more than one value");
-  if (op == 0xfd) return unsupported_simd(d, at);
-  if (!opcode_exists(op)) return decode_fail(d, LW_ERR_MALFORMED, at, "illegal opcode 0x%02x", op);
-  return decode_fail(d, LW_ERR_INVALID, at,
-                     "constant expression required (opcode 0x%02x is not constant)", op);
 }
 
 /* ---- sections -------------------------------------------------------------------------------- */

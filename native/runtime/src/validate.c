@@ -580,18 +580,17 @@ static bool read_table(func_validator *v, uint32_t *index) {
 }
 
 static bool need_data_count(func_validator *v, uint32_t index) {
-  if (!v->m->has_data_count)
-    return body_fail(v, LW_ERR_MALFORMED, "data count section required",
-                     "%s needs a data count section in the module", v->op_name);
   if (index >= v->m->data_count)
     return body_fail(v, LW_ERR_INVALID, "unknown data segment",
                      "%s uses data segment %u (unknown data segment %u)", v->op_name, index,
                      index);
+  if (!v->m->has_data_count)
+    return body_fail(v, LW_ERR_MALFORMED, "data count section required",
+                     "%s needs a data count section in the module", v->op_name);
   return true;
 }
 
-static bool read_elem_index(func_validator *v, uint32_t *index) {
-  READ(lw_read_u32(&v->r, index));
+static bool need_elem(func_validator *v, uint32_t *index) {
   if (*index >= v->m->elem_count)
     return body_fail(v, LW_ERR_INVALID, "unknown elem segment",
                      "%s uses element segment %u (unknown elem segment %u)", v->op_name, *index,
@@ -728,9 +727,10 @@ static bool prefixed_fc(func_validator *v) {
     CHECK(pop(v, LW_I32));
     CHECK(pop(v, LW_I32));
     return pop(v, LW_I32);
-  case 12: /* table.init elem table */
-    CHECK(read_elem_index(v, &index));
+  case 12: /* table.init elem table; the table is checked first, as the spec does */
+    READ(lw_read_u32(&v->r, &index));
     CHECK(read_table(v, &other));
+    CHECK(need_elem(v, &index));
     if (m->elems[index].type != m->tables[other].elem)
       return body_fail(v, LW_ERR_INVALID, "type mismatch",
                        "table.init of %s segment %u into %s table %u",
@@ -740,7 +740,8 @@ static bool prefixed_fc(func_validator *v) {
     CHECK(pop(v, LW_I32));
     return pop(v, LW_I32);
   case 13: /* elem.drop */
-    return read_elem_index(v, &index);
+    READ(lw_read_u32(&v->r, &index));
+    return need_elem(v, &index);
   case 14: /* table.copy dst src */
     CHECK(read_table(v, &index));
     CHECK(read_table(v, &other));
@@ -1013,8 +1014,11 @@ static lw_status validate_function(const lw_module *m, uint32_t def_index, lw_er
   if (!push_ctrl(v, &top)) return v->status;
   while (v->ctrl_count > 0) {
     if (lw_reader_at_end(&v->r)) {
+      /* the spec interpreter's wording differs by whether more bytes follow the body */
       v->op_offset = lw_reader_offset(&v->r);
-      body_fail(v, LW_ERR_MALFORMED, "unexpected end of section or function",
+      body_fail(v, LW_ERR_MALFORMED,
+                v->r.end == m->bytes + m->len ? "unexpected end of section or function"
+                                               : "END opcode expected",
                 "the body ends before its final `end`");
       return v->status;
     }
