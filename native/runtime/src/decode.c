@@ -828,7 +828,12 @@ lw_status lw_decode(const uint8_t *bytes, size_t len, const char *name, lw_modul
   if (!d.m) return no_memory(&d);
   lw_module *m = d.m;
   m->bytes = malloc(len ? len : 1);
-  if (!m->bytes || (name && !(m->name = strdup(name)))) {
+  if (name) {
+    size_t name_len = strlen(name);
+    m->name = malloc(name_len + 1);
+    if (m->name) memcpy(m->name, name, name_len + 1);
+  }
+  if (!m->bytes || (name && !m->name)) {
     lw_module_destroy(m);
     return no_memory(&d);
   }

@@ -517,8 +517,13 @@ static bool simd_unsupported(func_validator *v) {
 /* blocktype: 0x40 (empty), a value type, or a type index as a signed 33-bit LEB128. */
 static bool read_block_type(func_validator *v, ctrl_frame *frame) {
   int64_t bt;
+  const uint8_t *start = v->r.p;
   memset(frame, 0, sizeof *frame);
   READ(lw_read_sleb(&v->r, 33, &bt));
+  if (bt < 0 && v->r.p - start != 1)
+    /* 0x40 and value types are single bytes; only type indices use the s33 form */
+    return body_fail(v, LW_ERR_MALFORMED, "malformed block type",
+                     "%s has a negative multi-byte block type %lld", v->op_name, (long long)bt);
   if (bt == -0x40) return true;
   if (bt < 0) {
     uint8_t b = (uint8_t)(bt & 0x7f);
