@@ -1,1 +1,8 @@
+// logwasm: run Fluent Bit WebAssembly plugins from Node.js.
 export * from './records/index.js';
+export { Filter, type FilterOptions, type FilterMetrics, type EventFormat, type OnError } from './filter.js';
+export { runWasi, runCommand, splitLines, linesToRecords, type RunWasiOptions, type RunCommandOptions, type WasiRecord } from './wasi.js';
+export { createParser, parseTime, type LineParser, type ParserDefinition, type ParsedLine } from './parsers.js';
+export { loadConfig, ConfigError, parseSize, parseBool, parseList, type LogwasmConfig, type PluginConfig, type ServiceConfig } from './config/index.js';
+export { LogwasmError } from './errors.js';
+export { loadAddon, addonAvailable, NativeLoadError } from './native.js';
