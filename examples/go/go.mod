@@ -1,0 +1,3 @@
+module logwasm.example/go_filter
+
+go 1.24
