@@ -1,0 +1,364 @@
+// The `logwasm` command line: filter, run, pipeline, demo.
+import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { EventTime } from './records/event-time.js';
+import { LogEvent, decodeChunk, encodeChunk, eventTimeOf } from './records/chunk.js';
+import { stringifyJson } from './records/json.js';
+import { Filter, FilterOptions } from './filter.js';
+import { runCommand } from './wasi.js';
+import { loadConfig } from './config/index.js';
+import { Pipeline } from './pipeline.js';
+import { eventFromJsonLine } from './ndjson.js';
+import { packageRoot } from './native.js';
+import { parseList } from './config/units.js';
+
+const USAGE = `logwasm: run Fluent Bit WebAssembly plugins
+
+Usage:
+  logwasm filter --wasm PATH --function NAME [options]   filter NDJSON events from stdin
+  logwasm run [--env=K=V] [--map-dir=GUEST::HOST] [--dir=PATH] MODULE [args...]
+                                                         run a WASI command
+  logwasm pipeline -c fluent-bit.conf|fluent-bit.yaml    run a Fluent Bit configuration
+  logwasm demo                                           run a bundled filter on sample records
+  logwasm help [COMMAND] | --help | --version
+`;
+
+const FILTER_USAGE = `Usage: logwasm filter --wasm PATH --function NAME [options]
+
+Reads events from stdin, one JSON per line: an object (the body; time = now), [time, body] or
+[[time, metadata], body] with time in seconds (a fraction allowed). Writes each resulting event
+as one line [time, body], time with nine decimals. The plugin's own stdout goes to stderr.
+
+Options:
+  --wasm PATH                 the plugin (.wasm)                           (required)
+  --function NAME             the exported filter function                 (required)
+  --event-format json|msgpack how the plugin sees records                  (default json)
+  --tag TAG                   the records' tag                             (default stdin)
+  --accessible-paths a,b      directories the plugin may open              (default .)
+  --heap-size N               guest heap for record copies (8192, 64K, 1M) (default 8192)
+  --stack-size N              interpreter stack                            (default 8192)
+  --timeout MS                per-record deadline in milliseconds          (default none)
+  --max-memory N              cap on the plugin's memory (64M)             (default none)
+  --on-error drop|keep        a failed record is dropped or passed through (default drop)
+
+Exit status: 0, or 2 for usage errors, 1 when the plugin cannot be loaded. Record failures are
+reported on stderr and do not change the exit status.
+`;
+
+const RUN_USAGE = `Usage: logwasm run [options] MODULE [args...]
+
+Runs a WASI command module (its _start) with this process's stdin, stdout and stderr; the exit
+status is the module's (proc_exit code, 0 on return). Options before MODULE:
+  --env=KEY=VALUE         add an environment variable (repeatable)
+  --map-dir=GUEST::HOST   make host directory HOST visible to the module as GUEST (repeatable)
+  --dir=PATH              make PATH visible under the same name (repeatable)
+  --timeout=MS            stop the module after MS milliseconds
+`;
+
+const PIPELINE_USAGE = `Usage: logwasm pipeline -c FILE
+
+Runs a Fluent Bit configuration (classic .conf or .yaml) with logwasm's plugins: inputs
+exec_wasi, stdin, dummy; filter wasm; outputs stdout, null. Stops when every input has finished
+(oneshot exec_wasi, dummy with samples, stdin at end of file) or on SIGINT/SIGTERM.
+`;
+
+const DEMO_USAGE = `Usage: logwasm demo
+
+Runs the bundled C example filter (c_filter.wasm, JSON mode) on a few generated records and
+prints what it returns.
+`;
+
+class UsageError extends Error {}
+
+interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** --name value, --name=value; flags listed in `booleans` take no value. Stops at the first
+ *  positional argument when `stopAtPositional` (for `run MODULE args...`). */
+function parseArgs(argv: string[], known: string[], stopAtPositional = false): { options: Map<string, string[]>; positional: string[] } {
+  const options = new Map<string, string[]>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      if (stopAtPositional) {
+        positional.push(...argv.slice(i));
+        break;
+      }
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^-+/, '');
+    if (name === 'h' || name === 'help') {
+      options.set('help', ['']);
+      continue;
+    }
+    if (!known.includes(name)) throw new UsageError(`unknown option '${arg}'`);
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length) throw new UsageError(`option '${arg}' needs a value`);
+      value = argv[++i];
+    }
+    options.set(name, [...(options.get(name) ?? []), value]);
+  }
+  return { options, positional };
+}
+
+function one(options: Map<string, string[]>, name: string): string | undefined {
+  const values = options.get(name);
+  if (values && values.length > 1) throw new UsageError(`option --${name} given more than once`);
+  return values?.[0];
+}
+
+function integer(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number, got '${text}'`);
+  return Number(text);
+}
+
+function writeEvents(io: Io, chunk: Uint8Array): void {
+  let text = '';
+  for (const event of decodeChunk(chunk, { exact: true })) {
+    text += `[${eventTimeOf(event).toString()},${stringifyJson(event.body)}]\n`;
+  }
+  if (text) io.stdout.write(text);
+}
+
+function errorText(error: unknown): string {
+  const err = error as Error & { code?: string };
+  return err?.message ?? String(error);
+}
+
+async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStream): Promise<number> {
+  const { options, positional } = parseArgs(argv, [
+    'wasm', 'function', 'event-format', 'tag', 'accessible-paths', 'heap-size', 'stack-size', 'timeout', 'max-memory', 'on-error',
+  ]);
+  if (options.has('help')) {
+    io.stdout.write(FILTER_USAGE);
+    return 0;
+  }
+  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  const wasmPath = one(options, 'wasm');
+  const functionName = one(options, 'function');
+  if (!wasmPath) throw new UsageError('--wasm PATH is required');
+  if (!functionName) throw new UsageError('--function NAME is required');
+  const eventFormat = one(options, 'event-format') ?? 'json';
+  if (eventFormat !== 'json' && eventFormat !== 'msgpack') throw new UsageError(`--event-format must be json or msgpack, got '${eventFormat}'`);
+  const onError = one(options, 'on-error') ?? 'drop';
+  if (onError !== 'drop' && onError !== 'keep') throw new UsageError(`--on-error must be drop or keep, got '${onError}'`);
+  const tag = one(options, 'tag') ?? 'stdin';
+  const filterOptions: FilterOptions = {
+    wasmPath,
+    functionName,
+    eventFormat,
+    onError,
+    accessiblePaths: options.has('accessible-paths') ? parseList(one(options, 'accessible-paths')!) : ['.'],
+    heapSize: one(options, 'heap-size'),
+    stackSize: one(options, 'stack-size'),
+    maxMemory: one(options, 'max-memory'),
+    timeoutMs: integer(one(options, 'timeout'), 'timeout'),
+    guestStdout: 'stderr', // the record stream on stdout stays clean
+    exact: true,
+    onLog: (message) => io.stderr.write(`logwasm: ${message}\n`),
+  };
+  let filter: Filter;
+  try {
+    filter = await Filter.load(filterOptions);
+  } catch (error) {
+    io.stderr.write(`logwasm: cannot load the filter: ${errorText(error)}\n`);
+    return 1;
+  }
+  // Lines that arrive together go through the plugin as one chunk: one native call per batch
+  // when input is piped, and prompt output when it is typed.
+  const lines = createInterface({ input: stdin, crlfDelay: Infinity });
+  let lineNumber = 0;
+  let batch: LogEvent[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (batch.length === 0) return;
+    const events = batch;
+    batch = [];
+    try {
+      writeEvents(io, filter.filterChunk(tag, encodeChunk(events)));
+    } catch (error) {
+      io.stderr.write(`logwasm: ${errorText(error)}\n`);
+    }
+  };
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      try {
+        batch.push(eventFromJsonLine(line));
+      } catch (error) {
+        io.stderr.write(`logwasm: stdin line ${lineNumber}: ${errorText(error)}\n`);
+      }
+      if (batch.length >= 1024) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    }
+    flush();
+  } finally {
+    filter.close();
+  }
+  return 0;
+}
+
+async function runModuleCommand(argv: string[], io: Io): Promise<number> {
+  const { options, positional } = parseArgs(argv, ['env', 'map-dir', 'dir', 'timeout'], true);
+  if (options.has('help')) {
+    io.stdout.write(RUN_USAGE);
+    return 0;
+  }
+  const [modulePath, ...args] = positional;
+  if (!modulePath) throw new UsageError('MODULE is required');
+  const env = options.get('env') ?? [];
+  for (const entry of env) if (!entry.includes('=')) throw new UsageError(`--env needs KEY=VALUE, got '${entry}'`);
+  const preopens: [string, string][] = [];
+  for (const mapping of options.get('map-dir') ?? []) {
+    const sep = mapping.indexOf('::');
+    if (sep <= 0) throw new UsageError(`--map-dir needs GUEST::HOST, got '${mapping}'`);
+    preopens.push([mapping.slice(0, sep), mapping.slice(sep + 2)]);
+  }
+  for (const dir of options.get('dir') ?? []) preopens.push([dir, dir]);
+  try {
+    return await runCommand(modulePath, { args, env, preopens, timeoutMs: integer(one(options, 'timeout'), 'timeout') });
+  } catch (error) {
+    io.stderr.write(`logwasm: ${errorText(error)}\n`);
+    return 1;
+  }
+}
+
+async function pipelineCommand(argv: string[], io: Io): Promise<number> {
+  const { options, positional } = parseArgs(argv, ['c', 'config']);
+  if (options.has('help')) {
+    io.stdout.write(PIPELINE_USAGE);
+    return 0;
+  }
+  const file = one(options, 'c') ?? one(options, 'config') ?? positional[0];
+  if (!file) throw new UsageError('-c FILE is required');
+  let pipeline: Pipeline;
+  try {
+    pipeline = new Pipeline(loadConfig(file), {
+      stdout: io.stdout as NodeJS.WritableStream & import('node:stream').Writable,
+      log: (level, message) => io.stderr.write(`[${level}] ${message}\n`),
+    });
+    await pipeline.start();
+  } catch (error) {
+    io.stderr.write(`logwasm: ${errorText(error)}\n`);
+    return 1;
+  }
+  const stop = () => pipeline.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await pipeline.run();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  return 0;
+}
+
+/** The bundled example plugin: test/fixtures/c_filter.wasm (shipped in the package). */
+export function demoWasmPath(): string {
+  return path.join(packageRoot, 'test', 'fixtures', 'c_filter.wasm');
+}
+
+async function demoCommand(argv: string[], io: Io): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(DEMO_USAGE);
+    return 0;
+  }
+  if (argv.length) throw new UsageError(`unexpected argument '${argv[0]}'`);
+  const wasmPath = demoWasmPath();
+  if (!existsSync(wasmPath)) {
+    io.stderr.write(`logwasm: the demo plugin is missing (${wasmPath}); reinstall logwasm\n`);
+    return 1;
+  }
+  let filter: Filter;
+  try {
+    filter = await Filter.load({ wasmPath, functionName: 'c_filter', heapSize: '64K', guestStdout: 'stderr', exact: true });
+  } catch (error) {
+    io.stderr.write(`logwasm: cannot load the demo plugin: ${errorText(error)}\n`);
+    return 1;
+  }
+  const start = EventTime.now();
+  const events: LogEvent[] = ['service started', 'user logged in', 'disk 91% full'].map((message, i) => ({
+    time: new EventTime(start.seconds + i, start.nanoseconds),
+    metadata: {},
+    body: { message, level: i === 2 ? 'warn' : 'info', seq: i + 1 },
+  }));
+  io.stdout.write(`plugin: ${wasmPath} (function c_filter, event_format json)\n`);
+  for (const event of events) io.stdout.write(`in:  [${eventTimeOf(event).toString()},${stringifyJson(event.body)}]\n`);
+  try {
+    const out = decodeChunk(filter.filterChunk('demo', encodeChunk(events)), { exact: true });
+    for (const event of out) io.stdout.write(`out: [${eventTimeOf(event).toString()},${stringifyJson(event.body)}]\n`);
+    const metrics = filter.metrics();
+    io.stdout.write(`metrics: ${metrics.recordsIn} in, ${metrics.recordsOut} out, ${metrics.errors} errors, ${(metrics.timeNs / 1000).toFixed(0)} us in the plugin\n`);
+  } finally {
+    filter.close();
+  }
+  return 0;
+}
+
+async function versionText(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return `logwasm ${pkg.version}\n`;
+}
+
+/** Run the CLI; resolves to the exit status. */
+export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'filter':
+        return await filterCommand(rest, io, stdin);
+      case 'run':
+        return await runModuleCommand(rest, io);
+      case 'pipeline':
+        return await pipelineCommand(rest, io);
+      case '-c':
+      case '--config':
+        return await pipelineCommand(argv, io);
+      case 'demo':
+        return await demoCommand(rest, io);
+      case '--version':
+      case '-V':
+        io.stdout.write(await versionText());
+        return 0;
+      case 'help':
+      case '--help':
+      case '-h': {
+        const topic = rest[0];
+        const text = { filter: FILTER_USAGE, run: RUN_USAGE, pipeline: PIPELINE_USAGE, demo: DEMO_USAGE }[topic as string];
+        io.stdout.write(text ?? USAGE);
+        return 0;
+      }
+      case undefined:
+        io.stderr.write(USAGE);
+        return 2;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`logwasm: ${error.message}\nRun 'logwasm help${command && command !== 'help' ? ' ' + command : ''}' for usage.\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
