@@ -14,6 +14,11 @@ if ! command -v "$clang" >/dev/null 2>&1; then
   echo "c: skipped, $clang not found" >&2
   exit 2
 fi
+# -print-file-name echoes the bare name when the library is not found.
+if [ "$("$clang" --target=wasm32-wasi -print-file-name=libc.a)" = libc.a ]; then
+  echo "c: skipped, missing wasi-libc for $clang (apt-get install wasi-libc)" >&2
+  exit 2
+fi
 
 "$clang" --target=wasm32-unknown-unknown -nostdlib -O2 \
   -Wl,--no-entry -Wl,--export=c_filter -Wl,--allow-undefined \

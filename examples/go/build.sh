@@ -22,6 +22,7 @@ fi
 mkdir -p "$out"
 cd "$here"
 # GOTOOLCHAIN=local and GOPROXY=off: never download a toolchain or module.
+# -trimpath -buildvcs=false: the same bytes wherever and whenever it is built.
 GOTOOLCHAIN=local GOPROXY=off GOOS=wasip1 GOARCH=wasm \
-  "$go_bin" build -buildmode=c-shared -trimpath -ldflags='-s -w' -o "$out/go_filter.wasm" .
+  "$go_bin" build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o "$out/go_filter.wasm" .
 echo "go: built go_filter.wasm into $out ($("$go_bin" version))"
