@@ -139,7 +139,9 @@ static lw_status read_name(decoder *d, lw_reader *r, char **out, uint32_t *out_l
 }
 
 static lw_status unsupported_simd(decoder *d, size_t at) {
-  return decode_fail(d, LW_ERR_UNSUPPORTED, at, "SIMD (v128) is not supported by logwasm yet");
+  return decode_fail(d, LW_ERR_UNSUPPORTED, at,
+                     "SIMD (v128) is not supported by logwasm yet; build the module without "
+                     "SIMD (e.g. without -msimd128)");
 }
 
 static lw_status read_valtype(decoder *d, lw_reader *r, lw_valtype *out) {
@@ -735,6 +737,15 @@ static lw_status decode_sections(decoder *d) {
   lw_reader r = lw_reader_make(m->bytes, m->bytes, m->bytes + m->len);
   const uint8_t *magic;
   const uint8_t *version;
+  if (m->len < 8) {
+    if (m->len >= 4 && memcmp(m->bytes, "\0asm", 4) != 0)
+      return decode_fail(d, LW_ERR_MALFORMED, 0,
+                         "magic header not detected: this is not a WebAssembly binary");
+    return decode_fail(d, LW_ERR_MALFORMED, m->len,
+                       "unexpected end: a WebAssembly binary starts with 8 bytes (\\0asm and "
+                       "the version), this input has %zu",
+                       m->len);
+  }
   TRY_READ(&r, lw_read_bytes(&r, 4, &magic));
   if (memcmp(magic, "\0asm", 4) != 0)
     return decode_fail(d, LW_ERR_MALFORMED, 0,

@@ -511,7 +511,9 @@ static bool is_value_type_byte(uint8_t b) {
 
 static bool simd_unsupported(func_validator *v) {
   return body_fail(v, LW_ERR_UNSUPPORTED, "SIMD (v128) is not supported by logwasm yet",
-                   "%s uses a v128 value or SIMD instruction", v->op_name);
+                   "%s uses a v128 value or SIMD instruction; build the module without SIMD "
+                   "(e.g. without -msimd128)",
+                   v->op_name);
 }
 
 /* blocktype: 0x40 (empty), a value type, or a type index as a signed 33-bit LEB128. */
