@@ -683,3 +683,49 @@ int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_
   remove_wat_dir();
   return 0;
 }
+
+/* --example FILE FUNCTION json|msgpack TAG SEC NSEC BODY_JSON [HEAP_SIZE]: run one record and
+ * print the outcome, the result body as JSON and as msgpack hex (used by fluentbit.test.mjs
+ * with examples/expected.json). */
+int fluentbit_run_example(int argc, char **argv) {
+  if (argc < 9) {
+    fprintf(stderr, "usage: --example FILE FUNCTION json|msgpack TAG SEC NSEC BODY_JSON [HEAP]\n");
+    return 2;
+  }
+  lw_filter_config c = base_config(argv[2], argv[3],
+                                   strcmp(argv[4], "msgpack") == 0 ? LW_EVENT_MSGPACK : LW_EVENT_JSON);
+  const char *paths[] = {"."};
+  c.accessible_paths = paths;
+  c.accessible_path_count = 1;
+  if (argc > 9) c.heap_size = (uint32_t)strtoul(argv[9], NULL, 10);
+  test_filter t;
+  if (open_filter(&t, c) != LW_OK) {
+    printf("load error: %s\n", t.err.message);
+    close_filter(&t);
+    return 1;
+  }
+  lw_buf body = {0}, out = {0}, json = {0};
+  lw_error err;
+  if (lw_json_to_msgpack(argv[8], strlen(argv[8]), &body, &err) != LW_OK) {
+    printf("bad body: %s\n", err.message);
+    return 2;
+  }
+  lw_record_outcome outcome;
+  lw_filter_record(t.filter, argv[5], strlen(argv[5]), strtoull(argv[6], NULL, 10),
+                   (uint32_t)strtoul(argv[7], NULL, 10), body.data, body.len, &out, &outcome, &err);
+  static const char *names[] = {"replaced", "dropped", "failed", "kept"};
+  printf("%s\n", names[outcome]);
+  if (outcome == LW_RECORD_REPLACED || outcome == LW_RECORD_KEPT) {
+    lw_msgpack_to_json(out.data, out.len, &json, &err);
+    printf("%.*s\n", (int)json.len, json.data);
+    for (size_t i = 0; i < out.len; i++) printf("%02x", out.data[i]);
+    printf("\n");
+  } else if (outcome == LW_RECORD_FAILED) {
+    printf("%s\n", err.message);
+  }
+  lw_buf_free(&body);
+  lw_buf_free(&out);
+  lw_buf_free(&json);
+  close_filter(&t);
+  return 0;
+}

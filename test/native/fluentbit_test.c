@@ -2,7 +2,9 @@
  * libc's printf, and (when fixtures are given) whole filters on the example plugins.
  *
  * Usage: logwasm-fluentbit-test [FIXTURES_DIR]
- * Prints one line per failed check and a summary; exit status 0 when everything passed. */
+ *        logwasm-fluentbit-test --example FILE FUNCTION json|msgpack TAG SEC NSEC BODY_JSON
+ * Prints one line per failed check and a summary; exit status 0 when everything passed.
+ * LOGWASM_MEASURE=1 also prints the measured per-record cost. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -247,8 +249,10 @@ static void test_json_parse(void) {
 /* The filter tests live in fluentbit_filter_test.c. */
 int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_out);
 int fluentbit_env_tests(int *checks_out, int *failures_out);
+int fluentbit_run_example(int argc, char **argv);
 
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--example") == 0) return fluentbit_run_example(argc, argv);
   test_msgpack_writer_smallest();
   test_msgpack_repack();
   test_json_format();

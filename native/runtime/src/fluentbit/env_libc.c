@@ -48,6 +48,7 @@ static bool va_next(va_reader *va, unsigned size, uint64_t *value) {
 }
 
 static bool append_spaces(lw_buf *out, char fill, size_t n) {
+  if (n == 0) return true;
   if (!lw_buf_reserve(out, n)) return false;
   memset(out->data + out->len, fill, n);
   out->len += n;
