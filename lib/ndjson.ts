@@ -10,7 +10,11 @@ const SHAPE = 'expected a JSON object, [time, body] or [[time, metadata], body]'
 
 function timeOf(value: Value): EventTime {
   if (typeof value === 'number' || typeof value === 'bigint') return EventTime.fromSeconds(value);
-  if (value instanceof Float) return EventTime.fromSeconds(value.value);
+  if (value instanceof Float) {
+    // seconds with nine decimals do not fit a double: use the digits as written when we have them
+    const text = (value as Float & { text?: string }).text;
+    return text !== undefined ? EventTime.parse(text) : EventTime.fromSeconds(value.value);
+  }
   if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return EventTime.parse(value);
   throw new Error(`time must be a number of seconds, got ${JSON.stringify(value)}`);
 }

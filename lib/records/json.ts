@@ -107,7 +107,10 @@ class JsonParser {
     this.at += text.length;
     if (match[1] !== undefined || match[2] !== undefined) {
       const value = Number(text);
-      return this.exact ? new Float(value) : value;
+      if (!this.exact) return value;
+      // The digits as written, for callers that need more than a double holds (a time with
+      // nanoseconds); not enumerable, so a Float still compares by value.
+      return Object.defineProperty(new Float(value), 'text', { value: text });
     }
     if (text.length <= 15) return Number(text);
     const big = BigInt(text);
