@@ -323,6 +323,7 @@ static lw_status read_type_section(decoder *d, lw_reader *r) {
     }
     t->canonical_id =
         lw_functype_canonical_id(t->params, t->param_count, t->results, t->result_count);
+    if (t->canonical_id == UINT32_MAX) return no_memory(d);
   }
   return LW_OK;
 }
