@@ -163,6 +163,11 @@ static void test_json_format(void) {
   CHECK_STR(json_roundtrip("{\"a\":1,\"b\":2,\"a\":3}"), "{\"b\":2,\"a\":3}");
   CHECK_STR(json_roundtrip("{\"a\":{\"x\":1,\"x\":2},\"b\":[{\"y\":1,\"y\":null}]}"),
             "{\"a\":{\"x\":2},\"b\":[{\"y\":null}]}");
+  CHECK_STR(json_roundtrip("{\"a\":1,\"a\":2,\"a\":3,\"b\":4}"), "{\"a\":3,\"b\":4}");
+  CHECK_STR(json_roundtrip("{\"a\":1,\"b\":2,\"b\":3,\"a\":4}"), "{\"b\":3,\"a\":4}");
+  CHECK_STR(json_roundtrip("{\"a\":1,\"a\":{\"a\":1,\"a\":2}}"), "{\"a\":{\"a\":2}}");
+  CHECK_STR(json_roundtrip("{\"x\":0,\"a\":1,\"y\":0,\"a\":2,\"z\":0}"),
+            "{\"x\":0,\"y\":0,\"a\":2,\"z\":0}");
   CHECK_STR(json_roundtrip(" { } "), "{}");
   CHECK_STR(json_roundtrip("[true,false,null,[],{}]"), "[true,false,null,[],{}]");
 

@@ -16,8 +16,7 @@
 struct lw_json_entry {
   const uint8_t *key; /* string (or bin) key bytes, NULL for other key types */
   uint32_t key_len;
-  size_t key_pos;     /* offset of the key object */
-  size_t value_pos;   /* offset of the value object */
+  size_t start, end;  /* the pair's text in the output, with its leading ',' if not first */
 };
 
 void lw_json_scratch_free(lw_json_scratch *scratch) {
@@ -176,59 +175,67 @@ static bool scratch_push(lw_json_scratch *s, const struct lw_json_entry *e) {
 }
 
 /* A key that is not a string becomes the string of its JSON text, as JSON requires. */
-static const char *format_key(format_ctx *c, const struct lw_json_entry *e, unsigned depth) {
-  if (e->key) return write_string(c->out, e->key, e->key_len) ? NULL : "out of host memory";
+static const char *format_other_key(format_ctx *c, size_t *pos, unsigned depth) {
   lw_buf text = {0};
   format_ctx sub = {c->src, c->len, &text, c->scratch};
-  size_t pos = e->key_pos;
-  const char *why = format_value(&sub, &pos, depth + 1);
+  const char *why = format_value(&sub, pos, depth + 1);
   if (!why && !write_string(c->out, text.data, text.len)) why = "out of host memory";
   lw_buf_free(&text);
   return why;
 }
 
+/* Remove the text of entry j (an earlier occurrence of a key written again) from the output
+ * and from the entry list; the later entries move down. */
+static void drop_entry(format_ctx *c, size_t base, size_t j) {
+  lw_json_scratch *s = c->scratch;
+  struct lw_json_entry *e = s->entries;
+  size_t from = e[j].start, to = e[j].end;
+  if (j == base && j + 1 < s->count) to = e[j + 1].start + 1; /* the next one becomes first */
+  memmove(c->out->data + from, c->out->data + to, c->out->len - to);
+  c->out->len -= to - from;
+  size_t removed = to - from;
+  for (size_t k = j + 1; k < s->count; k++) {
+    e[k].start = k == j + 1 && j == base ? from : e[k].start - removed;
+    e[k].end -= removed;
+  }
+  memmove(e + j, e + j + 1, (s->count - j - 1) * sizeof *e);
+  s->count--;
+}
+
+/* One pass: each pair is written as it is read; when a string key repeats an earlier one, the
+ * earlier pair's text is cut out (rare), so the last occurrence wins at its own position. */
 static const char *format_map(format_ctx *c, size_t *pos, uint32_t count, unsigned depth) {
   lw_json_scratch *s = c->scratch;
   size_t base = s->count;
   const char *why = NULL;
-  /* Pass 1: find where each key and value starts (and the map's end). */
+  if (!lw_buf_byte(c->out, '{')) return "out of host memory";
   for (uint32_t i = 0; i < count; i++) {
-    struct lw_json_entry e = {NULL, 0, *pos, 0};
+    struct lw_json_entry e = {NULL, 0, c->out->len, 0};
+    size_t key_pos = *pos;
     lw_mp_item key;
-    size_t key_end = *pos;
-    if ((why = lw_mp_read(c->src, c->len, &key_end, &key))) goto done;
+    if ((why = lw_mp_read(c->src, c->len, pos, &key))) goto done;
     if (key.kind == LW_MP_STR || key.kind == LW_MP_BIN) {
       e.key = key.v.bytes.ptr;
       e.key_len = key.v.bytes.len;
-      *pos = key_end;
-    } else if ((why = lw_mp_skip(c->src, c->len, pos))) {
-      goto done;
+      for (size_t j = base; j < s->count; j++) {
+        if (s->entries[j].key && s->entries[j].key_len == e.key_len &&
+            memcmp(s->entries[j].key, e.key, e.key_len) == 0) {
+          drop_entry(c, base, j);
+          break; /* earlier duplicates were dropped when this one was written */
+        }
+      }
+      e.start = c->out->len;
+      if (s->count > base && !lw_buf_byte(c->out, ',')) { why = "out of host memory"; goto done; }
+      if (!write_string(c->out, e.key, e.key_len)) { why = "out of host memory"; goto done; }
+    } else {
+      if (s->count > base && !lw_buf_byte(c->out, ',')) { why = "out of host memory"; goto done; }
+      *pos = key_pos;
+      if ((why = format_other_key(c, pos, depth))) goto done;
     }
-    e.value_pos = *pos;
-    if ((why = lw_mp_skip(c->src, c->len, pos))) goto done;
-    if (!scratch_push(s, &e)) { why = "out of host memory"; goto done; }
-  }
-  /* Pass 2: write every pair whose string key does not occur again later. */
-  if (!lw_buf_byte(c->out, '{')) { why = "out of host memory"; goto done; }
-  bool first = true;
-  for (size_t i = base; i < s->count; i++) {
-    /* Re-read through s->entries each time: nested maps may move the array. */
-    const uint8_t *k = s->entries[i].key;
-    uint32_t klen = s->entries[i].key_len;
-    bool superseded = false;
-    if (k) {
-      for (size_t j = i + 1; j < s->count && !superseded; j++)
-        superseded = s->entries[j].key && s->entries[j].key_len == klen &&
-                     memcmp(s->entries[j].key, k, klen) == 0;
-    }
-    if (superseded) continue;
-    if (!first && !lw_buf_byte(c->out, ',')) { why = "out of host memory"; goto done; }
-    first = false;
-    struct lw_json_entry e = s->entries[i];
-    if ((why = format_key(c, &e, depth))) goto done;
     if (!lw_buf_byte(c->out, ':')) { why = "out of host memory"; goto done; }
-    size_t vpos = e.value_pos;
-    if ((why = format_value(c, &vpos, depth + 1))) goto done;
+    if ((why = format_value(c, pos, depth + 1))) goto done;
+    e.end = c->out->len;
+    if (!scratch_push(s, &e)) { why = "out of host memory"; goto done; }
   }
   if (!lw_buf_byte(c->out, '}')) why = "out of host memory";
 done:
