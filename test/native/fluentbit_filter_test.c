@@ -550,6 +550,32 @@ static void test_load_errors(const char *dir) {
   close_filter(&t);
 }
 
+static void test_env_calls(const char *dir) {
+  char path[400];
+  snprintf(path, sizeof path, "%s/env_calls.wasm", dir);
+  test_filter t;
+  if (open_filter(&t, base_config(path, "filter", LW_EVENT_JSON)) != LW_OK) {
+    CHECK(0, "env_calls.wasm: %s", t.err.message);
+    return;
+  }
+  CHECK_STR(run_json(&t, "k", "{\"message\":\"dummy\"}"), "{\"n\":19,\"s\":\"hi\"}");
+  CHECK_STR(run_json(&t, "m", "{}"), "{\"m\":1}");
+  CHECK_STR(run_json(&t, "i", "{}"), "{\"a\":-123,\"b\":31,\"c\":4294967295,\"e\":4}");
+  CHECK_STR(run_json(&t, "s", "{}"), "{\"cmp\":-1,\"ncmp\":0,\"str\":6,\"chr\":2,\"rchr\":9}");
+  const char *r = run_json(&t, "a", "{}");
+  CHECK(strstr(r, "<failed:") && strstr(r, "abort()"), "abort: %s", r);
+  r = run_json(&t, "x", "{}");
+  CHECK(strstr(r, "<failed:") && strstr(r, "exit(3)"), "exit: %s", r);
+  r = run_json(&t, "b", "{}");
+  CHECK(strstr(r, "<failed:") && strstr(r, "memcpy") && strstr(r, "outside guest memory"),
+        "memcpy bounds: %s", r);
+  CHECK_STR(run_json(&t, "d", "{\"still\":\"fine\"}"), "{\"still\":\"fine\"}");
+  lw_filter_metrics m;
+  lw_filter_metrics_get(t.filter, &m);
+  CHECK(m.errors_trap == 3, "env traps counted: %llu", (unsigned long long)m.errors_trap);
+  close_filter(&t);
+}
+
 /* ---- the example plugins -------------------------------------------------------------------- */
 
 static void test_examples(const char *fixtures) {
@@ -677,6 +703,7 @@ int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_
     test_behaviours(wat_dir);
     test_chunks(wat_dir);
     test_load_errors(wat_dir);
+    test_env_calls(wat_dir);
   }
   if (fixtures) test_examples(fixtures);
   if (getenv("LOGWASM_MEASURE")) measure(wat_dir, fixtures ? fixtures : ".");

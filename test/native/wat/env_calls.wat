@@ -1,0 +1,77 @@
+;; Calls the env libc the way a -nostdlib C filter does; the tag's first byte picks the test.
+;; Variadic arguments go in an area at 2048 (4-byte ints, pointers).
+(module
+  (import "env" "snprintf" (func $snprintf (param i32 i32 i32 i32) (result i32)))
+  (import "env" "strlen" (func $strlen (param i32) (result i32)))
+  (import "env" "malloc" (func $malloc (param i32) (result i32)))
+  (import "env" "calloc" (func $calloc (param i32 i32) (result i32)))
+  (import "env" "realloc" (func $realloc (param i32 i32) (result i32)))
+  (import "env" "free" (func $free (param i32)))
+  (import "env" "strcpy" (func $strcpy (param i32 i32) (result i32)))
+  (import "env" "memcpy" (func $memcpy (param i32 i32 i32) (result i32)))
+  (import "env" "atoi" (func $atoi (param i32) (result i32)))
+  (import "env" "strtol" (func $strtol (param i32 i32 i32) (result i32)))
+  (import "env" "strtoul" (func $strtoul (param i32 i32 i32) (result i32)))
+  (import "env" "strcmp" (func $strcmp (param i32 i32) (result i32)))
+  (import "env" "strncmp" (func $strncmp (param i32 i32 i32) (result i32)))
+  (import "env" "strstr" (func $strstr (param i32 i32) (result i32)))
+  (import "env" "strchr" (func $strchr (param i32 i32) (result i32)))
+  (import "env" "strrchr" (func $strrchr (param i32 i32) (result i32)))
+  (import "env" "abort" (func $abort))
+  (import "env" "exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "{\22n\22:%d,\22s\22:\22%s\22}\00")
+  (data (i32.const 64) "hi\00")
+  (data (i32.const 80) "{\22m\22:1}\00")
+  (data (i32.const 96) "  -123xyz\00")
+  (data (i32.const 112) "0x1fz\00")
+  (data (i32.const 128) "4294967295\00")
+  (data (i32.const 144) "{\22a\22:%d,\22b\22:%d,\22c\22:%u,\22e\22:%d}\00")
+  (data (i32.const 192) "abc\00")
+  (data (i32.const 200) "abd\00")
+  (data (i32.const 208) "hello world\00")
+  (data (i32.const 224) "wor\00")
+  (data (i32.const 240) "{\22cmp\22:%d,\22ncmp\22:%d,\22str\22:%d,\22chr\22:%d,\22rchr\22:%d}\00")
+  (func $fmt2 (param $fmt i32) (param $a i32) (param $b i32) (result i32)
+    (i32.store (i32.const 2048) (local.get $a))
+    (i32.store (i32.const 2052) (local.get $b))
+    (drop (call $snprintf (i32.const 1024) (i32.const 64) (local.get $fmt) (i32.const 2048)))
+    (i32.const 1024))
+  (func (export "filter") (param $tag i32) (param i32 i32 i32) (param $rec i32) (param i32) (result i32)
+    (local $c i32) (local $p i32) (local $q i32)
+    (local.set $c (i32.load8_u (local.get $tag)))
+    (if (i32.eq (local.get $c) (i32.const 107)) ;; k: {"n":strlen(record),"s":"hi"}
+      (then (return (call $fmt2 (i32.const 16) (call $strlen (local.get $rec)) (i32.const 64)))))
+    (if (i32.eq (local.get $c) (i32.const 97)) (then (call $abort)))           ;; a
+    (if (i32.eq (local.get $c) (i32.const 120)) (then (call $exit (i32.const 3)))) ;; x
+    (if (i32.eq (local.get $c) (i32.const 98))                                   ;; b: memcpy out of bounds
+      (then (drop (call $memcpy (i32.const 0x7ffffff0) (i32.const 0) (i32.const 100)))))
+    (if (i32.eq (local.get $c) (i32.const 109))                                  ;; m: allocation family
+      (then
+        (local.set $p (call $malloc (i32.const 16)))
+        (local.set $q (call $calloc (i32.const 4) (i32.const 4)))
+        (if (i32.load (i32.add (local.get $q) (i32.const 12))) (then unreachable))
+        (i32.store (local.get $p) (i32.const 0x6d227b)) ;; "{\"m" survives realloc
+        (local.set $p (call $realloc (local.get $p) (i32.const 100)))
+        (if (i32.ne (i32.load (local.get $p)) (i32.const 0x6d227b)) (then unreachable))
+        (call $free (local.get $q))
+        (return (call $strcpy (local.get $p) (i32.const 80)))))
+    (if (i32.eq (local.get $c) (i32.const 105))                                  ;; i: number parsing
+      (then
+        (i32.store (i32.const 2048) (call $atoi (i32.const 96)))
+        (i32.store (i32.const 2052) (call $strtol (i32.const 112) (i32.const 3000) (i32.const 0)))
+        (i32.store (i32.const 2056) (call $strtoul (i32.const 128) (i32.const 0) (i32.const 10)))
+        (i32.store (i32.const 2060) (i32.sub (i32.load (i32.const 3000)) (i32.const 112)))
+        (drop (call $snprintf (i32.const 1024) (i32.const 100) (i32.const 144) (i32.const 2048)))
+        (return (i32.const 1024))))
+    (if (i32.eq (local.get $c) (i32.const 115))                                  ;; s: string search
+      (then
+        (i32.store (i32.const 2048) (call $strcmp (i32.const 192) (i32.const 200)))
+        (i32.store (i32.const 2052) (call $strncmp (i32.const 192) (i32.const 200) (i32.const 2)))
+        (i32.store (i32.const 2056) (i32.sub (call $strstr (i32.const 208) (i32.const 224)) (i32.const 208)))
+        (i32.store (i32.const 2060) (i32.sub (call $strchr (i32.const 208) (i32.const 108)) (i32.const 208)))
+        (i32.store (i32.const 2064) (i32.sub (call $strrchr (i32.const 208) (i32.const 108)) (i32.const 208)))
+        (drop (call $snprintf (i32.const 1024) (i32.const 100) (i32.const 240) (i32.const 2048)))
+        (return (i32.const 1024))))
+    (local.get $rec))
+)
