@@ -445,6 +445,67 @@ static void guest_release(lw_filter *f, uint32_t addr) {
   }
 }
 
+/* Read the guest's result into out (msgpack). Returns LW_OK with *dropped set, or a failure
+ * (already counted). Memory may have grown (moved) during the call. */
+static lw_status read_result(lw_filter *f, uint32_t result, lw_buf *out, bool *dropped,
+                             lw_error *err) {
+  const uint8_t *mem = lw_memory_data(f->inst.memory);
+  uint64_t mem_size = lw_memory_size(f->inst.memory);
+  *dropped = false;
+  out->len = 0;
+  if (result == 0) { *dropped = true; return LW_OK; }
+  if (result >= mem_size)
+    return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
+                          "%s: '%s' returned address 0x%x, outside guest memory (%llu bytes)",
+                          f->name, f->function_name, result, (unsigned long long)mem_size);
+  if (f->event_format == LW_EVENT_JSON) {
+    const uint8_t *text = mem + result;
+    const uint8_t *nul = memchr(text, 0, mem_size - result);
+    if (!nul)
+      return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
+                            "%s: '%s' returned 0x%x, a string with no NUL before the end of "
+                            "guest memory",
+                            f->name, f->function_name, result);
+    size_t len = (size_t)(nul - text);
+    if (len == 0) { *dropped = true; return LW_OK; }
+    size_t at = 0;
+    const char *why = lw_json_parse((const char *)text, len, out, &at);
+    if (why) {
+      size_t from = at > 20 ? at - 20 : 0;
+      size_t show = len - from < 40 ? len - from : 40;
+      return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
+                            "%s: '%s' returned text that is not JSON (%s at offset %zu, near "
+                            "\"%.*s\"); the record is dropped",
+                            f->name, f->function_name, why, at, (int)show, text + from);
+    }
+    if (!is_map_byte(out->data[0])) {
+      out->len = 0;
+      return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
+                            "%s: '%s' returned JSON that is not an object (\"%.*s\"); the "
+                            "record is dropped",
+                            f->name, f->function_name, (int)(len < 40 ? len : 40), text);
+    }
+    return LW_OK;
+  }
+  /* msgpack: exactly one object from the result address, bounded by the end of memory. */
+  if (mem[result] == 0x00) { *dropped = true; return LW_OK; }
+  size_t pos = result;
+  const char *why = lw_mp_skip(mem, mem_size, &pos);
+  if (why)
+    return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
+                          "%s: '%s' returned 0x%x, which is not valid msgpack (%s at +%zu); "
+                          "the record is dropped",
+                          f->name, f->function_name, result, why, pos - result);
+  if (!is_map_byte(mem[result]))
+    return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
+                          "%s: '%s' returned msgpack that is not a map (type byte 0x%02x); the "
+                          "record is dropped",
+                          f->name, f->function_name, mem[result]);
+  if (!lw_buf_put(out, mem + result, pos - result))
+    return record_failure(f, err, FAIL_OTHER, LW_ERR_NOMEM, "%s: out of host memory", f->name);
+  return LW_OK;
+}
+
 /* The guest-facing part: copy in, call, read the result into out. Returns LW_OK with
  * *dropped set, or a failure (already counted). */
 static lw_status call_guest(lw_filter *f, const char *tag, size_t tag_len, uint64_t sec,
@@ -510,66 +571,12 @@ static lw_status call_guest(lw_filter *f, const char *tag, size_t tag_len, uint6
     }
     goto call_failed;
   }
+  /* The result is read before the copy is freed: a guest may return a pointer into its
+   * input, and its free() may write allocator metadata there. */
+  st = read_result(f, (uint32_t)slots[0], out, dropped, err);
   guest_release(f, addr);
   clear_deadline(f);
-
-  /* Read the result. Memory may have grown (moved) during the call. */
-  uint32_t result = (uint32_t)slots[0];
-  mem = lw_memory_data(in->memory);
-  mem_size = lw_memory_size(in->memory);
-  *dropped = false;
-  out->len = 0;
-  if (result == 0) { *dropped = true; return LW_OK; }
-  if (result >= mem_size)
-    return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                          "%s: '%s' returned address 0x%x, outside guest memory (%llu bytes)",
-                          f->name, f->function_name, result, (unsigned long long)mem_size);
-  if (f->event_format == LW_EVENT_JSON) {
-    const uint8_t *text = mem + result;
-    const uint8_t *nul = memchr(text, 0, mem_size - result);
-    if (!nul)
-      return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                            "%s: '%s' returned 0x%x, a string with no NUL before the end of "
-                            "guest memory",
-                            f->name, f->function_name, result);
-    size_t len = (size_t)(nul - text);
-    if (len == 0) { *dropped = true; return LW_OK; }
-    size_t at = 0;
-    const char *why = lw_json_parse((const char *)text, len, out, &at);
-    if (why) {
-      size_t from = at > 20 ? at - 20 : 0;
-      size_t show = len - from < 40 ? len - from : 40;
-      return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                            "%s: '%s' returned text that is not JSON (%s at offset %zu, near "
-                            "\"%.*s\"); the record is dropped",
-                            f->name, f->function_name, why, at, (int)show, text + from);
-    }
-    if (!is_map_byte(out->data[0])) {
-      out->len = 0;
-      return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                            "%s: '%s' returned JSON that is not an object (\"%.*s\"); the "
-                            "record is dropped",
-                            f->name, f->function_name, (int)(len < 40 ? len : 40), text);
-    }
-    return LW_OK;
-  }
-  /* msgpack: exactly one object from the result address, bounded by the end of memory. */
-  if (mem[result] == 0x00) { *dropped = true; return LW_OK; }
-  size_t pos = result;
-  const char *why = lw_mp_skip(mem, mem_size, &pos);
-  if (why)
-    return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                          "%s: '%s' returned 0x%x, which is not valid msgpack (%s at +%zu); "
-                          "the record is dropped",
-                          f->name, f->function_name, result, why, pos - result);
-  if (!is_map_byte(mem[result]))
-    return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                          "%s: '%s' returned msgpack that is not a map (type byte 0x%02x); the "
-                          "record is dropped",
-                          f->name, f->function_name, mem[result]);
-  if (!lw_buf_put(out, mem + result, pos - result))
-    return record_failure(f, err, FAIL_OTHER, LW_ERR_NOMEM, "%s: out of host memory", f->name);
-  return LW_OK;
+  return st;
 
 call_failed:
   clear_deadline(f);
