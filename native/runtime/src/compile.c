@@ -1,0 +1,1110 @@
+/* Translation of validated function bodies into the interpreter's register code (code.h).
+ *
+ * One pass over each body. The wasm operand stack is tracked at compile time: each entry says
+ * where its value is, either in its own slot (local_count + depth), in a local's slot (after
+ * local.get, nothing is copied), or as a known constant (folded into the consumer or written
+ * to the entry's slot only when needed). Entries that refer to locals are copied to their own
+ * slot before the local is overwritten and at every block boundary, so all paths into a label
+ * agree on where values are.
+ *
+ * Peepholes done on the fly: a local.set/tee right after an instruction rewrites that
+ * instruction's destination to the local; an integer compare (or eqz) right before br_if/if
+ * becomes one compare-and-branch; i32/i64 ops with a small constant operand use an immediate
+ * form; load/store offsets are immediates. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "code.h"
+#include "reader.h"
+
+enum { V_SLOT, V_LOCAL, V_CONST };
+
+typedef struct ventry {
+  uint8_t kind;
+  uint32_t local; /* V_LOCAL */
+  uint64_t value; /* V_CONST: raw bits, i32/f32 zero-extended */
+} ventry;
+
+enum { C_FUNC, C_BLOCK, C_LOOP, C_IF };
+
+typedef struct fixup {
+  uint32_t instr; /* word index of the branching instruction */
+  uint32_t pos;   /* u32 index of its offset operand */
+  uint32_t next;  /* next fixup of the same label, or NO_FIXUP */
+} fixup;
+
+#define NO_FIXUP UINT32_MAX
+
+typedef struct cframe {
+  uint8_t kind;
+  bool end_reachable; /* a branch targets the end, or the body falls through */
+  bool has_else;
+  uint32_t height;    /* stack height below the block's parameters */
+  uint32_t params, results;
+  uint32_t loop_start; /* word index (loops) */
+  fixup else_fix;     /* if: the branch to the else part */
+  uint32_t fix_head;  /* this label's pending forward branches (a list in the fixup pool) */
+} cframe;
+
+/* The last emitted instruction, for peepholes that rewrite or replace it. */
+typedef struct last_instr {
+  bool valid;
+  uint32_t start, end;  /* word indices */
+  uint32_t dst_pos;     /* u32 index of its destination operand */
+  uint32_t dst;         /* destination slot */
+  bool is_cmp;          /* an integer compare: can become a compare-and-branch */
+  bool unary_eqz;       /* i32.eqz */
+  lw_op br_true, br_false;
+  uint32_t a, b;        /* operands (b is the immediate for _si forms) */
+} last_instr;
+
+typedef struct compiler {
+  const lw_module *module;
+  const void *const *handlers;
+  lw_error *err;
+  bool nomem;
+
+  lw_word *code;
+  uint32_t len, cap;
+  uint32_t instr;     /* start of the instruction being emitted */
+  uint32_t half;      /* u32 operands already placed in the current operand word (0 or 1) */
+
+  ventry *stack;
+  uint32_t sp, stack_cap, max_sp;
+
+  cframe *frames;
+  uint32_t frame_count, frame_cap;
+  fixup *fixups;
+  uint32_t fixup_count, fixup_cap;
+
+  uint32_t local_count;
+  uint32_t result_count;
+  bool unreachable;
+  uint32_t dead_depth; /* blocks opened inside unreachable code */
+  last_instr last;
+} compiler;
+
+/* ---- buffers ------------------------------------------------------------------------------ */
+
+static bool grow_array(compiler *c, void **items, uint32_t *cap, uint32_t need, size_t size) {
+  if (need <= *cap) return true;
+  uint32_t n = *cap ? *cap : 16;
+  while (n < need) n *= 2;
+  void *p = realloc(*items, (size_t)n * size);
+  if (!p) {
+    c->nomem = true;
+    return false;
+  }
+  *items = p;
+  *cap = n;
+  return true;
+}
+
+static void put_word(compiler *c, lw_word w) {
+  if (!grow_array(c, (void **)&c->code, &c->cap, c->len + 1, sizeof(lw_word))) return;
+  c->code[c->len++] = w;
+}
+
+static void set_u32(compiler *c, uint32_t pos, uint32_t v) {
+  if (c->nomem) return;
+  c->code[pos / 2].u32[pos % 2] = v;
+}
+
+static void begin(compiler *c, lw_op op) {
+  c->last.valid = false;
+  c->instr = c->len;
+  c->half = 0;
+  lw_word w = {.handler = c->handlers[op]};
+  put_word(c, w);
+}
+
+/* Appends a u32 operand; returns its u32 position. */
+static uint32_t arg(compiler *c, uint32_t v) {
+  if (c->half == 0) {
+    lw_word w = {.u64 = 0};
+    w.u32[0] = v;
+    put_word(c, w);
+    c->half = 1;
+    return (c->len - 1) * 2;
+  }
+  set_u32(c, (c->len - 1) * 2 + 1, v);
+  c->half = 0;
+  return (c->len - 1) * 2 + 1;
+}
+
+static void arg64(compiler *c, uint64_t v) {
+  lw_word w = {.u64 = v};
+  put_word(c, w);
+  c->half = 0;
+}
+
+/* Records the just-finished instruction as one whose destination may be rewritten. */
+static void mark_dst(compiler *c, uint32_t dst_pos, uint32_t dst) {
+  c->last.valid = true;
+  c->last.is_cmp = false;
+  c->last.unary_eqz = false;
+  c->last.start = c->instr;
+  c->last.end = c->len;
+  c->last.dst_pos = dst_pos;
+  c->last.dst = dst;
+}
+
+/* ---- the operand stack ---------------------------------------------------------------------- */
+
+static uint32_t home(compiler *c, uint32_t depth) { return c->local_count + depth; }
+
+static void push(compiler *c, uint8_t kind, uint32_t local, uint64_t value) {
+  if (!grow_array(c, (void **)&c->stack, &c->stack_cap, c->sp + 1, sizeof(ventry))) return;
+  ventry e = {kind, local, value};
+  c->stack[c->sp++] = e;
+  if (c->sp > c->max_sp) c->max_sp = c->sp;
+}
+
+static void need_scratch(compiler *c, uint32_t slots_above_sp) {
+  if (c->sp + slots_above_sp > c->max_sp) c->max_sp = c->sp + slots_above_sp;
+}
+
+/* Pushes a result in its own slot; returns that slot. */
+static uint32_t push_result(compiler *c) {
+  push(c, V_SLOT, 0, 0);
+  return home(c, c->sp - 1);
+}
+
+static void emit_const(compiler *c, uint32_t dst, uint64_t value) {
+  begin(c, LW_OP_const64);
+  uint32_t pos = arg(c, dst);
+  arg64(c, value);
+  mark_dst(c, pos, dst);
+}
+
+static void emit_copy(compiler *c, uint32_t dst, uint32_t src) {
+  if (dst == src) return;
+  begin(c, LW_OP_copy);
+  uint32_t pos = arg(c, dst);
+  arg(c, src);
+  mark_dst(c, pos, dst);
+}
+
+/* Writes entry e's value to slot dst without changing what the stack says (used on paths
+ * that are taken only sometimes). */
+static void move_entry(compiler *c, const ventry *e, uint32_t depth, uint32_t dst) {
+  switch (e->kind) {
+  case V_SLOT: emit_copy(c, dst, home(c, depth)); break;
+  case V_LOCAL: emit_copy(c, dst, e->local); break;
+  default: emit_const(c, dst, e->value); break;
+  }
+}
+
+/* Puts the entry at `depth` in its own slot. */
+static void materialize(compiler *c, uint32_t depth) {
+  ventry *e = &c->stack[depth];
+  if (e->kind == V_SLOT) return;
+  move_entry(c, e, depth, home(c, depth));
+  e->kind = V_SLOT;
+}
+
+/* Slot holding the entry at `depth` for reading (constants get written to their slot). */
+static uint32_t use(compiler *c, uint32_t depth) {
+  ventry *e = &c->stack[depth];
+  if (e->kind == V_LOCAL) return e->local;
+  materialize(c, depth);
+  return home(c, depth);
+}
+
+/* Reads the top n entries into slots[] and pops them. */
+static void use_top(compiler *c, uint32_t n, uint32_t *slots) {
+  for (uint32_t i = 0; i < n; i++) slots[i] = use(c, c->sp - n + i);
+  c->sp -= n;
+}
+
+static void materialize_locals(compiler *c) {
+  for (uint32_t d = 0; d < c->sp; d++)
+    if (c->stack[d].kind == V_LOCAL) materialize(c, d);
+}
+
+/* Before local `x` changes: entries still reading it get their own copy. */
+static void protect_local(compiler *c, uint32_t x) {
+  for (uint32_t d = 0; d < c->sp; d++)
+    if (c->stack[d].kind == V_LOCAL && c->stack[d].local == x) materialize(c, d);
+}
+
+static bool local_referenced(compiler *c, uint32_t x) {
+  for (uint32_t d = 0; d < c->sp; d++)
+    if (c->stack[d].kind == V_LOCAL && c->stack[d].local == x) return true;
+  return false;
+}
+
+/* ---- control ---------------------------------------------------------------------------- */
+
+static void add_fixup(compiler *c, cframe *frame, uint32_t instr, uint32_t pos) {
+  if (!grow_array(c, (void **)&c->fixups, &c->fixup_cap, c->fixup_count + 1, sizeof(fixup)))
+    return;
+  fixup f = {instr, pos, frame->fix_head};
+  frame->fix_head = c->fixup_count;
+  c->fixups[c->fixup_count++] = f;
+}
+
+/* The branch operand at `pos` of the instruction at `instr` goes to frame f's label. */
+static void target(compiler *c, cframe *f, uint32_t instr, uint32_t pos) {
+  if (f->kind == C_LOOP) {
+    set_u32(c, pos, (uint32_t)((int32_t)f->loop_start - (int32_t)instr));
+  } else {
+    f->end_reachable = true;
+    add_fixup(c, f, instr, pos);
+  }
+}
+
+static void patch_here(compiler *c, fixup f) {
+  set_u32(c, f.pos, c->len - f.instr);
+}
+
+/* A label is placed here: nothing before it may be rewritten by peepholes. */
+static void label_here(compiler *c) { c->last.valid = false; }
+
+static void emit_return(compiler *c) {
+  uint32_t n = c->result_count;
+  if (n == 0) {
+    begin(c, LW_OP_return0);
+    return;
+  }
+  if (n == 1) {
+    ventry *e = &c->stack[c->sp - 1];
+    if (e->kind == V_CONST) {
+      emit_const(c, 0, e->value);
+      begin(c, LW_OP_return0);
+      return;
+    }
+    begin(c, LW_OP_return1);
+    arg(c, e->kind == V_LOCAL ? e->local : home(c, c->sp - 1));
+    return;
+  }
+  /* Several results: go through scratch slots above the stack, as results and sources may
+   * overlap (locals are slots 0..). */
+  need_scratch(c, n);
+  for (uint32_t i = 0; i < n; i++)
+    move_entry(c, &c->stack[c->sp - n + i], c->sp - n + i, home(c, c->sp + i));
+  for (uint32_t i = 0; i < n; i++) emit_copy(c, i, home(c, c->sp + i));
+  begin(c, LW_OP_return0);
+}
+
+static uint32_t branch_arity(const cframe *f) {
+  return f->kind == C_LOOP ? f->params : f->results;
+}
+
+/* Does branching to f need values moved into its slots? */
+static bool branch_needs_moves(compiler *c, const cframe *f) {
+  if (f->kind == C_FUNC) return true;
+  uint32_t n = branch_arity(f);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t d = c->sp - n + i;
+    if (c->stack[d].kind != V_SLOT || d != f->height + i) return true;
+  }
+  return false;
+}
+
+/* Unconditional branch to f (moves included). Leaves the stack description unchanged. */
+static void emit_branch(compiler *c, cframe *f) {
+  if (f->kind == C_FUNC) {
+    emit_return(c);
+    return;
+  }
+  uint32_t n = branch_arity(f);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t d = c->sp - n + i;
+    const ventry *e = &c->stack[d];
+    if (e->kind == V_SLOT && d == f->height + i) continue;
+    move_entry(c, e, d, home(c, f->height + i));
+  }
+  begin(c, LW_OP_br);
+  uint32_t pos = arg(c, 0);
+  target(c, f, c->instr, pos);
+}
+
+/* A branch condition: either a slot, or a compare that was just emitted and taken back. */
+typedef struct cond {
+  bool fused;
+  bool eqz;
+  lw_op br_true, br_false;
+  uint32_t a, b;
+  uint32_t slot;
+} cond;
+
+/* Pops the i32 condition on top of the stack. */
+static cond take_cond(compiler *c) {
+  cond k;
+  memset(&k, 0, sizeof k);
+  uint32_t d = c->sp - 1;
+  ventry *e = &c->stack[d];
+  if (e->kind == V_SLOT && c->last.valid && c->last.is_cmp && c->last.end == c->len &&
+      c->last.dst == home(c, d)) {
+    k.fused = true;
+    k.eqz = c->last.unary_eqz;
+    k.br_true = c->last.br_true;
+    k.br_false = c->last.br_false;
+    k.a = c->last.a;
+    k.b = c->last.b;
+    c->len = c->last.start; /* take the compare back */
+    c->last.valid = false;
+  } else {
+    k.slot = use(c, d);
+  }
+  c->sp--;
+  return k;
+}
+
+/* Emits a jump taken when the condition is `when`; returns the offset operand's position. */
+static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
+  if (k->fused) {
+    if (k->eqz) {
+      begin(c, when ? LW_OP_br_if_eqz : LW_OP_br_if_nez);
+      arg(c, k->a);
+      return arg(c, 0);
+    }
+    begin(c, when ? k->br_true : k->br_false);
+    arg(c, k->a);
+    arg(c, k->b);
+    return arg(c, 0);
+  }
+  begin(c, when ? LW_OP_br_if_nez : LW_OP_br_if_eqz);
+  arg(c, k->slot);
+  return arg(c, 0);
+}
+
+/* ---- block types ---------------------------------------------------------------------------- */
+
+static void block_type(compiler *c, const uint8_t **p, uint32_t *params, uint32_t *results) {
+  uint8_t b = **p;
+  if (b == 0x40) {
+    (*p)++;
+    *params = *results = 0;
+    return;
+  }
+  if (b == LW_I32 || b == LW_I64 || b == LW_F32 || b == LW_F64 || b == LW_V128 ||
+      b == LW_FUNCREF || b == LW_EXTERNREF) {
+    (*p)++;
+    *params = 0;
+    *results = 1;
+    return;
+  }
+  int64_t idx = lw_fast_sleb(p);
+  const lw_functype *t = &c->module->types[idx];
+  *params = t->param_count;
+  *results = t->result_count;
+}
+
+static cframe *push_frame(compiler *c, uint8_t kind, uint32_t params, uint32_t results) {
+  if (!grow_array(c, (void **)&c->frames, &c->frame_cap, c->frame_count + 1, sizeof(cframe)))
+    return NULL;
+  cframe *f = &c->frames[c->frame_count++];
+  memset(f, 0, sizeof *f);
+  f->kind = kind;
+  f->height = c->sp - params;
+  f->params = params;
+  f->results = results;
+  f->fix_head = NO_FIXUP;
+  return f;
+}
+
+/* Values that stay on the stack at a label must be in their own slots. */
+static void settle_results(compiler *c, const cframe *f) {
+  for (uint32_t i = 0; i < f->results; i++) materialize(c, f->height + i);
+}
+
+static void reset_stack_to(compiler *c, uint32_t height) {
+  c->sp = height;
+}
+
+static void push_slots(compiler *c, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) push(c, V_SLOT, 0, 0);
+}
+
+/* ---- skipping unreachable code -------------------------------------------------------------- */
+
+static void skip_memarg(const uint8_t **p) {
+  lw_fast_u32(p);
+  lw_fast_u32(p);
+}
+
+/* Skips the immediates of an instruction (not block/loop/if/else/end). */
+static bool skip_immediates(uint8_t op, const uint8_t **p) {
+  switch (op) {
+  case 0x0c: case 0x0d: case 0x10: case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+  case 0x25: case 0x26: case 0x3f: case 0x40: case 0xd2:
+    lw_fast_u32(p);
+    return true;
+  case 0x0e: {
+    uint32_t n = lw_fast_u32(p);
+    for (uint32_t i = 0; i <= n; i++) lw_fast_u32(p);
+    return true;
+  }
+  case 0x11: lw_fast_u32(p); lw_fast_u32(p); return true;
+  case 0x1c: {
+    uint32_t n = lw_fast_u32(p);
+    *p += n;
+    return true;
+  }
+  case 0x41: case 0x42: lw_fast_sleb(p); return true;
+  case 0x43: *p += 4; return true;
+  case 0x44: *p += 8; return true;
+  case 0xd0: (*p)++; return true;
+  case 0xfc: {
+    uint32_t sub = lw_fast_u32(p);
+    switch (sub) {
+    case 8: lw_fast_u32(p); (*p)++; break;
+    case 9: case 13: case 15: case 16: case 17: lw_fast_u32(p); break;
+    case 10: *p += 2; break;
+    case 11: (*p)++; break;
+    case 12: case 14: lw_fast_u32(p); lw_fast_u32(p); break;
+    default: break;
+    }
+    return true;
+  }
+  case 0xfd: return false;
+  default:
+    if (op >= 0x28 && op <= 0x3e) skip_memarg(p);
+    return true;
+  }
+}
+
+/* ---- numeric tables ------------------------------------------------------------------------- */
+
+typedef struct numinfo {
+  int16_t op;        /* lw_op, -1 if none */
+  int16_t op_imm;    /* immediate form or -1 */
+  int16_t br_true, br_false; /* compare-and-branch forms (register-register); +1 = immediate */
+  uint8_t arity;     /* 1 or 2 */
+  bool wide;         /* 64-bit integer operands (immediate must fit in int32) */
+} numinfo;
+
+static numinfo num_table[0x110];
+
+static const struct { lw_op op, inverse; } cmp_inverse[] = {
+  {LW_OP_i32_eq, LW_OP_i32_ne}, {LW_OP_i32_lt_s, LW_OP_i32_ge_s},
+  {LW_OP_i32_lt_u, LW_OP_i32_ge_u}, {LW_OP_i32_gt_s, LW_OP_i32_le_s},
+  {LW_OP_i32_gt_u, LW_OP_i32_le_u}, {LW_OP_i64_eq, LW_OP_i64_ne},
+  {LW_OP_i64_lt_s, LW_OP_i64_ge_s}, {LW_OP_i64_lt_u, LW_OP_i64_ge_u},
+  {LW_OP_i64_gt_s, LW_OP_i64_le_s}, {LW_OP_i64_gt_u, LW_OP_i64_le_u},
+};
+
+static lw_op br_of_cmp(lw_op cmp) {
+  switch (cmp) {
+#define X_BR_B(name) case LW_OP_##name: return LW_OP_br_##name##_ss;
+#define X_BR_N(name)
+#define X(code, name, ta, tr, imm, br, expr) X_BR_##br(name)
+    LW_BINOPS(X)
+#undef X
+#undef X_BR_B
+#undef X_BR_N
+  default: return LW_OP_COUNT;
+  }
+}
+
+static lw_op inverse_cmp(lw_op cmp) {
+  for (size_t i = 0; i < sizeof cmp_inverse / sizeof cmp_inverse[0]; i++) {
+    if (cmp_inverse[i].op == cmp) return cmp_inverse[i].inverse;
+    if (cmp_inverse[i].inverse == cmp) return cmp_inverse[i].op;
+  }
+  return LW_OP_COUNT;
+}
+
+static void init_tables(void) {
+  for (size_t i = 0; i < sizeof num_table / sizeof num_table[0]; i++) {
+    num_table[i].op = num_table[i].op_imm = num_table[i].br_true = num_table[i].br_false = -1;
+  }
+#define IMM_Y(name) LW_OP_##name##_si
+#define IMM_N(name) -1
+#define X(code, name, ta, tr, imm, br, expr)                                                  \
+  num_table[code].op = LW_OP_##name;                                                           \
+  num_table[code].op_imm = IMM_##imm(name);                                                    \
+  num_table[code].arity = 2;                                                                   \
+  num_table[code].wide = (#ta)[0] == 'L';
+  LW_BINOPS(X)
+#undef X
+#undef IMM_Y
+#undef IMM_N
+#define X(code, name, ta, tr, expr)                                                            \
+  num_table[code].op = LW_OP_##name;                                                           \
+  num_table[code].arity = 1;
+  LW_UNOPS(X)
+#undef X
+#define X(code, name) num_table[code].op = LW_OP_##name; num_table[code].arity = 2;
+  LW_TRAPPING_BINOPS(X)
+#undef X
+#define X(code, name) num_table[code].op = LW_OP_##name; num_table[code].arity = 1;
+  LW_SPECIAL_UNOPS(X)
+#undef X
+  for (size_t i = 0; i < sizeof num_table / sizeof num_table[0]; i++) {
+    if (num_table[i].op < 0 || num_table[i].arity != 2) continue;
+    lw_op t = br_of_cmp((lw_op)num_table[i].op);
+    if (t == LW_OP_COUNT) continue;
+    lw_op inv = inverse_cmp((lw_op)num_table[i].op);
+    num_table[i].br_true = (int16_t)t;
+    num_table[i].br_false = (int16_t)br_of_cmp(inv);
+  }
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+/* ---- one function ------------------------------------------------------------------------- */
+
+static bool fits_imm(const numinfo *ni, uint64_t v) {
+  if (!ni->wide) return true;
+  return (int64_t)v == (int64_t)(int32_t)v;
+}
+
+static void compile_numeric(compiler *c, uint32_t code) {
+  const numinfo *ni = &num_table[code];
+  if (ni->arity == 1) {
+    uint32_t a;
+    use_top(c, 1, &a);
+    uint32_t dst = push_result(c);
+    begin(c, (lw_op)ni->op);
+    uint32_t pos = arg(c, dst);
+    arg(c, a);
+    mark_dst(c, pos, dst);
+    if (ni->op == LW_OP_i32_eqz) {
+      c->last.is_cmp = true;
+      c->last.unary_eqz = true;
+      c->last.a = a;
+    } else if (ni->op == LW_OP_i64_eqz) {
+      c->last.is_cmp = true;
+      c->last.br_true = LW_OP_br_i64_eq_si;
+      c->last.br_false = LW_OP_br_i64_ne_si;
+      c->last.a = a;
+      c->last.b = 0;
+    }
+    return;
+  }
+  ventry *top = &c->stack[c->sp - 1];
+  bool imm = ni->op_imm >= 0 && top->kind == V_CONST && fits_imm(ni, top->value);
+  uint32_t a, b;
+  if (imm) {
+    b = (uint32_t)top->value;
+    c->sp--;
+    use_top(c, 1, &a);
+  } else {
+    uint32_t s[2];
+    use_top(c, 2, s);
+    a = s[0];
+    b = s[1];
+  }
+  uint32_t dst = push_result(c);
+  begin(c, (lw_op)(imm ? ni->op_imm : ni->op));
+  uint32_t pos = arg(c, dst);
+  arg(c, a);
+  arg(c, b);
+  mark_dst(c, pos, dst);
+  if (ni->br_true >= 0) {
+    c->last.is_cmp = true;
+    c->last.br_true = (lw_op)(ni->br_true + (imm ? 1 : 0));
+    c->last.br_false = (lw_op)(ni->br_false + (imm ? 1 : 0));
+    c->last.a = a;
+    c->last.b = b;
+  }
+}
+
+static void compile_local_set(compiler *c, uint32_t x, bool tee) {
+  uint32_t d = c->sp - 1;
+  ventry e = c->stack[d];
+  c->sp--;
+  if (e.kind == V_LOCAL && e.local == x) {
+    /* local.set x of local.get x: nothing to do */
+  } else if (e.kind == V_SLOT && c->last.valid && c->last.end == c->len &&
+             c->last.dst == home(c, d) && !local_referenced(c, x)) {
+    /* the producing instruction writes the local directly */
+    set_u32(c, c->last.dst_pos, x);
+    c->last.dst = x;
+    c->last.is_cmp = false;
+  } else {
+    protect_local(c, x);
+    if (e.kind == V_CONST) emit_const(c, x, e.value);
+    else emit_copy(c, x, e.kind == V_LOCAL ? e.local : home(c, d));
+  }
+  if (tee) push(c, V_LOCAL, x, 0);
+}
+
+static lw_status compile_function(compiler *c, uint32_t def_index) {
+  const lw_module *m = c->module;
+  lw_func_def *def = &m->funcs[def_index];
+  uint32_t func_index = m->imported_func_count + def_index;
+  const lw_functype *type = lw_module_func_type(m, func_index);
+
+  c->len = 0;
+  c->sp = c->max_sp = 0;
+  c->frame_count = 0;
+  c->fixup_count = 0;
+  c->unreachable = false;
+  c->dead_depth = 0;
+  c->last.valid = false;
+  c->local_count = type->param_count + def->local_count;
+  c->result_count = type->result_count;
+
+  push_frame(c, C_FUNC, 0, type->result_count);
+
+  const uint8_t *p = def->body;
+  const uint8_t *end = def->body + def->body_len;
+  while (p < end && c->frame_count > 0 && !c->nomem) {
+    uint8_t op = *p++;
+    if (c->unreachable) {
+      if (op == 0x02 || op == 0x03 || op == 0x04) {
+        uint32_t np, nr;
+        block_type(c, &p, &np, &nr);
+        c->dead_depth++;
+        continue;
+      }
+      if (op == 0x0b && c->dead_depth > 0) {
+        c->dead_depth--;
+        continue;
+      }
+      if (op == 0x05 && c->dead_depth > 0) continue;
+      if (op != 0x05 && op != 0x0b) {
+        if (!skip_immediates(op, &p))
+          return lw_error_set(c->err, LW_ERR_UNSUPPORTED,
+                              "function %u uses SIMD instructions, which logwasm does not run",
+                              func_index);
+        continue;
+      }
+    }
+    switch (op) {
+    case 0x00:
+      begin(c, LW_OP_unreachable);
+      c->unreachable = true;
+      break;
+    case 0x01: break;
+    case 0x02:
+    case 0x03: {
+      uint32_t np, nr;
+      block_type(c, &p, &np, &nr);
+      materialize_locals(c);
+      for (uint32_t i = 0; i < np; i++) materialize(c, c->sp - np + i);
+      cframe *f = push_frame(c, op == 0x02 ? C_BLOCK : C_LOOP, np, nr);
+      if (!f) break;
+      f->loop_start = c->len;
+      label_here(c);
+      break;
+    }
+    case 0x04: {
+      uint32_t np, nr;
+      block_type(c, &p, &np, &nr);
+      /* the condition's compare is taken back first; copies of locals below it do not
+       * disturb its operands (they only write slots of deeper entries) */
+      cond k = take_cond(c);
+      materialize_locals(c);
+      for (uint32_t i = 0; i < np; i++) materialize(c, c->sp - np + i);
+      uint32_t pos = emit_cond_jump(c, &k, false);
+      uint32_t instr = c->instr;
+      cframe *f = push_frame(c, C_IF, np, nr);
+      if (!f) break;
+      f->else_fix.instr = instr;
+      f->else_fix.pos = pos;
+      label_here(c);
+      break;
+    }
+    case 0x05: {
+      cframe *f = &c->frames[c->frame_count - 1];
+      if (!c->unreachable) {
+        settle_results(c, f);
+        f->end_reachable = true;
+        begin(c, LW_OP_br);
+        uint32_t pos = arg(c, 0);
+        add_fixup(c, f, c->instr, pos);
+      }
+      patch_here(c, f->else_fix);
+      f->has_else = true;
+      label_here(c);
+      reset_stack_to(c, f->height);
+      push_slots(c, f->params);
+      c->unreachable = false;
+      break;
+    }
+    case 0x0b: {
+      cframe *f = &c->frames[c->frame_count - 1];
+      if (!c->unreachable) {
+        settle_results(c, f);
+        f->end_reachable = true;
+      }
+      if (f->kind == C_FUNC) {
+        if (!c->unreachable) emit_return(c);
+        /* branches to the function's label were compiled as returns */
+        c->frame_count--;
+        break;
+      }
+      if (f->kind == C_IF && !f->has_else) {
+        patch_here(c, f->else_fix);
+        f->end_reachable = true;
+      }
+      for (uint32_t i = f->fix_head; i != NO_FIXUP && !c->nomem; i = c->fixups[i].next)
+        patch_here(c, c->fixups[i]);
+      label_here(c);
+      reset_stack_to(c, f->height);
+      push_slots(c, f->results);
+      c->unreachable = !f->end_reachable;
+      c->frame_count--;
+      break;
+    }
+    case 0x0c: {
+      uint32_t depth = lw_fast_u32(&p);
+      emit_branch(c, &c->frames[c->frame_count - 1 - depth]);
+      c->unreachable = true;
+      break;
+    }
+    case 0x0d: {
+      uint32_t depth = lw_fast_u32(&p);
+      cframe *f = &c->frames[c->frame_count - 1 - depth];
+      cond k = take_cond(c);
+      if (!branch_needs_moves(c, f)) {
+        uint32_t pos = emit_cond_jump(c, &k, true);
+        target(c, f, c->instr, pos);
+      } else {
+        uint32_t pos = emit_cond_jump(c, &k, false);
+        fixup skip = {c->instr, pos, NO_FIXUP};
+        emit_branch(c, f);
+        patch_here(c, skip);
+        label_here(c);
+      }
+      break;
+    }
+    case 0x0e: {
+      uint32_t n = lw_fast_u32(&p);
+      uint32_t index;
+      use_top(c, 1, &index);
+      begin(c, LW_OP_br_table);
+      uint32_t instr = c->instr;
+      arg(c, index);
+      arg(c, n);
+      uint32_t first_pos = 0;
+      const uint8_t *targets = p;
+      for (uint32_t i = 0; i <= n; i++) {
+        uint32_t pos = arg(c, 0);
+        if (i == 0) first_pos = pos;
+        lw_fast_u32(&p);
+      }
+      /* targets needing moves get a stub after the table */
+      for (uint32_t i = 0; i <= n && !c->nomem; i++) {
+        uint32_t depth = lw_fast_u32(&targets);
+        cframe *f = &c->frames[c->frame_count - 1 - depth];
+        if (!branch_needs_moves(c, f)) {
+          target(c, f, instr, first_pos + i);
+        } else {
+          set_u32(c, first_pos + i, c->len - instr);
+          emit_branch(c, f);
+        }
+      }
+      c->unreachable = true;
+      break;
+    }
+    case 0x0f:
+      emit_return(c);
+      c->unreachable = true;
+      break;
+    case 0x10: {
+      uint32_t idx = lw_fast_u32(&p);
+      const lw_functype *t = lw_module_func_type(m, idx);
+      for (uint32_t i = 0; i < t->param_count; i++) materialize(c, c->sp - t->param_count + i);
+      uint32_t base = home(c, c->sp - t->param_count);
+      begin(c, LW_OP_call);
+      arg(c, idx);
+      arg(c, base);
+      c->sp -= t->param_count;
+      push_slots(c, t->result_count);
+      break;
+    }
+    case 0x11: {
+      uint32_t type_index = lw_fast_u32(&p);
+      uint32_t table_index = lw_fast_u32(&p);
+      const lw_functype *t = &m->types[type_index];
+      uint32_t elem;
+      use_top(c, 1, &elem);
+      for (uint32_t i = 0; i < t->param_count; i++) materialize(c, c->sp - t->param_count + i);
+      uint32_t base = home(c, c->sp - t->param_count);
+      begin(c, LW_OP_call_indirect);
+      arg(c, type_index);
+      arg(c, table_index);
+      arg(c, elem);
+      arg(c, base);
+      c->sp -= t->param_count;
+      push_slots(c, t->result_count);
+      break;
+    }
+    case 0x1a: c->sp--; break;
+    case 0x1c: {
+      uint32_t n = lw_fast_u32(&p);
+      p += n;
+    } /* fall through */
+    case 0x1b: {
+      uint32_t s[3];
+      use_top(c, 3, s);
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_select);
+      uint32_t pos = arg(c, dst);
+      arg(c, s[2]);
+      arg(c, s[0]);
+      arg(c, s[1]);
+      mark_dst(c, pos, dst);
+      break;
+    }
+    case 0x20: push(c, V_LOCAL, lw_fast_u32(&p), 0); break;
+    case 0x21: compile_local_set(c, lw_fast_u32(&p), false); break;
+    case 0x22: compile_local_set(c, lw_fast_u32(&p), true); break;
+    case 0x23: {
+      uint32_t g = lw_fast_u32(&p);
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_global_get);
+      uint32_t pos = arg(c, dst);
+      arg(c, g);
+      mark_dst(c, pos, dst);
+      break;
+    }
+    case 0x24: {
+      uint32_t g = lw_fast_u32(&p);
+      uint32_t src;
+      use_top(c, 1, &src);
+      begin(c, LW_OP_global_set);
+      arg(c, src);
+      arg(c, g);
+      break;
+    }
+    case 0x25: {
+      uint32_t t = lw_fast_u32(&p);
+      uint32_t i;
+      use_top(c, 1, &i);
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_table_get);
+      uint32_t pos = arg(c, dst);
+      arg(c, t);
+      arg(c, i);
+      mark_dst(c, pos, dst);
+      break;
+    }
+    case 0x26: {
+      uint32_t t = lw_fast_u32(&p);
+      uint32_t s[2];
+      use_top(c, 2, s);
+      begin(c, LW_OP_table_set);
+      arg(c, t);
+      arg(c, s[0]);
+      arg(c, s[1]);
+      break;
+    }
+#define X(code, name, bytes)                                                                   \
+    case code: {                                                                               \
+      lw_fast_u32(&p);                                                                         \
+      uint32_t offset = lw_fast_u32(&p);                                                       \
+      uint32_t addr;                                                                           \
+      use_top(c, 1, &addr);                                                                    \
+      uint32_t dst = push_result(c);                                                           \
+      begin(c, LW_OP_##name);                                                                  \
+      uint32_t pos = arg(c, dst);                                                              \
+      arg(c, addr);                                                                            \
+      arg(c, offset);                                                                          \
+      mark_dst(c, pos, dst);                                                                   \
+      break;                                                                                   \
+    }
+    LW_LOADS(X)
+#undef X
+#define X(code, name, bytes)                                                                   \
+    case code: {                                                                               \
+      lw_fast_u32(&p);                                                                         \
+      uint32_t offset = lw_fast_u32(&p);                                                       \
+      uint32_t s[2];                                                                           \
+      use_top(c, 2, s);                                                                        \
+      begin(c, LW_OP_##name);                                                                  \
+      arg(c, s[0]);                                                                            \
+      arg(c, s[1]);                                                                            \
+      arg(c, offset);                                                                          \
+      break;                                                                                   \
+    }
+    LW_STORES(X)
+#undef X
+    case 0x3f: {
+      lw_fast_u32(&p);
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_memory_size);
+      uint32_t pos = arg(c, dst);
+      mark_dst(c, pos, dst);
+      break;
+    }
+    case 0x40: {
+      lw_fast_u32(&p);
+      uint32_t delta;
+      use_top(c, 1, &delta);
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_memory_grow);
+      uint32_t pos = arg(c, dst);
+      arg(c, delta);
+      mark_dst(c, pos, dst);
+      break;
+    }
+    case 0x41: push(c, V_CONST, 0, (uint32_t)(int32_t)lw_fast_sleb(&p)); break;
+    case 0x42: push(c, V_CONST, 0, (uint64_t)lw_fast_sleb(&p)); break;
+    case 0x43: {
+      uint32_t bits;
+      memcpy(&bits, p, 4);
+      p += 4;
+      push(c, V_CONST, 0, bits);
+      break;
+    }
+    case 0x44: {
+      uint64_t bits;
+      memcpy(&bits, p, 8);
+      p += 8;
+      push(c, V_CONST, 0, bits);
+      break;
+    }
+    /* reinterpretations change no bits */
+    case 0xbc: case 0xbd: case 0xbe: case 0xbf: break;
+    case 0xd0: p++; push(c, V_CONST, 0, 0); break;
+    case 0xd2: {
+      uint32_t idx = lw_fast_u32(&p);
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_ref_func);
+      uint32_t pos = arg(c, dst);
+      arg(c, idx);
+      mark_dst(c, pos, dst);
+      break;
+    }
+    case 0xfc: {
+      uint32_t sub = lw_fast_u32(&p);
+      if (sub <= 7) {
+        compile_numeric(c, 0x100 + sub);
+        break;
+      }
+      uint32_t s[3];
+      switch (sub) {
+      case 8: { /* memory.init */
+        uint32_t seg = lw_fast_u32(&p);
+        p++;
+        use_top(c, 3, s);
+        begin(c, LW_OP_memory_init);
+        arg(c, seg); arg(c, s[0]); arg(c, s[1]); arg(c, s[2]);
+        break;
+      }
+      case 9:
+        begin(c, LW_OP_data_drop);
+        arg(c, lw_fast_u32(&p));
+        break;
+      case 10:
+        p += 2;
+        use_top(c, 3, s);
+        begin(c, LW_OP_memory_copy);
+        arg(c, s[0]); arg(c, s[1]); arg(c, s[2]);
+        break;
+      case 11:
+        p++;
+        use_top(c, 3, s);
+        begin(c, LW_OP_memory_fill);
+        arg(c, s[0]); arg(c, s[1]); arg(c, s[2]);
+        break;
+      case 12: { /* table.init elem table */
+        uint32_t seg = lw_fast_u32(&p);
+        uint32_t t = lw_fast_u32(&p);
+        use_top(c, 3, s);
+        begin(c, LW_OP_table_init);
+        arg(c, t); arg(c, seg); arg(c, s[0]); arg(c, s[1]); arg(c, s[2]);
+        break;
+      }
+      case 13:
+        begin(c, LW_OP_elem_drop);
+        arg(c, lw_fast_u32(&p));
+        break;
+      case 14: { /* table.copy dst src */
+        uint32_t td = lw_fast_u32(&p);
+        uint32_t ts = lw_fast_u32(&p);
+        use_top(c, 3, s);
+        begin(c, LW_OP_table_copy);
+        arg(c, td); arg(c, ts); arg(c, s[0]); arg(c, s[1]); arg(c, s[2]);
+        break;
+      }
+      case 15: { /* table.grow: init n -> old */
+        uint32_t t = lw_fast_u32(&p);
+        use_top(c, 2, s);
+        uint32_t dst = push_result(c);
+        begin(c, LW_OP_table_grow);
+        arg(c, dst); arg(c, t); arg(c, s[0]); arg(c, s[1]);
+        break;
+      }
+      case 16: {
+        uint32_t t = lw_fast_u32(&p);
+        uint32_t dst = push_result(c);
+        begin(c, LW_OP_table_size);
+        arg(c, dst); arg(c, t);
+        break;
+      }
+      case 17: { /* table.fill: i v n */
+        uint32_t t = lw_fast_u32(&p);
+        use_top(c, 3, s);
+        begin(c, LW_OP_table_fill);
+        arg(c, t); arg(c, s[0]); arg(c, s[1]); arg(c, s[2]);
+        break;
+      }
+      default:
+        return lw_error_set(c->err, LW_ERR_UNSUPPORTED,
+                            "function %u: unsupported instruction 0xfc %u", func_index, sub);
+      }
+      break;
+    }
+    default:
+      if ((op >= 0x45 && op <= 0xc4) || op == 0xd1) {
+        if (num_table[op].op < 0) goto unsupported;
+        compile_numeric(c, op);
+        break;
+      }
+    unsupported:
+      return lw_error_set(c->err, LW_ERR_UNSUPPORTED,
+                          "function %u: unsupported instruction 0x%02x at byte %zu", func_index,
+                          op, def->body_offset + (size_t)(p - 1 - def->body));
+    }
+  }
+  if (c->nomem) return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u", func_index);
+
+  struct lw_code *code = calloc(1, sizeof *code);
+  lw_word *words = malloc((size_t)(c->len ? c->len : 1) * sizeof(lw_word));
+  if (!code || !words) {
+    free(code);
+    free(words);
+    return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
+                        func_index);
+  }
+  memcpy(words, c->code, (size_t)c->len * sizeof(lw_word));
+  code->start = words;
+  code->word_count = c->len;
+  code->param_count = type->param_count;
+  code->local_count = c->local_count;
+  code->result_count = type->result_count;
+  /* +1: host calls and scratch may touch one slot past the deepest entry */
+  code->frame_slots = c->local_count + c->max_sp + 1;
+  code->func_index = func_index;
+  def->code = code;
+  return LW_OK;
+}
+
+lw_status lw_compile(lw_module *module, lw_error *err) {
+  pthread_once(&tables_once, init_tables);
+  compiler c;
+  memset(&c, 0, sizeof c);
+  c.module = module;
+  c.handlers = lw_interp_handlers();
+  c.err = err;
+  lw_status status = LW_OK;
+  for (uint32_t i = 0; i < module->defined_func_count; i++) {
+    status = compile_function(&c, i);
+    if (status != LW_OK) break;
+  }
+  free(c.code);
+  free(c.stack);
+  free(c.frames);
+  free(c.fixups);
+  if (status != LW_OK) lw_compiled_free(module);
+  return status;
+}
+
+void lw_compiled_free(lw_module *module) {
+  for (uint32_t i = 0; i < module->defined_func_count; i++) {
+    struct lw_code *code = module->funcs[i].code;
+    if (!code) continue;
+    free(code->start);
+    free(code);
+    module->funcs[i].code = NULL;
+  }
+}

@@ -1,0 +1,706 @@
+/* The interpreter: runs the register code of code.h with direct-threaded dispatch.
+ *
+ * One function (run) holds every handler so gcc keeps the hot state in registers: ip (next
+ * instruction), fp (frame base slot), the memory's base and size, and a poll budget. Wasm calls
+ * do not recurse in C: the caller's arguments already sit at the top of its frame, which
+ * becomes the callee's frame base (results come back in the same slots); the return address
+ * goes into a frame record. Frame records grow down from the top of the store's value stack,
+ * frames grow up from the bottom; the two meeting is "call stack exhausted".
+ *
+ * Nested entries (a host function calling back into wasm in the same store) continue above the
+ * running activation, found through a per-thread list of activations. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "code.h"
+
+/* ---- numeric helpers used by the expressions in code.h -------------------------------------- */
+
+static inline uint32_t lw_rotl32(uint32_t a, uint32_t b) {
+  b &= 31;
+  return (a << b) | (a >> ((32 - b) & 31));
+}
+static inline uint32_t lw_rotr32(uint32_t a, uint32_t b) {
+  b &= 31;
+  return (a >> b) | (a << ((32 - b) & 31));
+}
+static inline uint64_t lw_rotl64(uint64_t a, uint64_t b) {
+  b &= 63;
+  return (a << b) | (a >> ((64 - b) & 63));
+}
+static inline uint64_t lw_rotr64(uint64_t a, uint64_t b) {
+  b &= 63;
+  return (a >> b) | (a << ((64 - b) & 63));
+}
+
+static inline uint32_t f32_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  return u;
+}
+static inline float bits_f32(uint32_t u) {
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+static inline uint64_t f64_bits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, 8);
+  return u;
+}
+static inline double bits_f64(uint64_t u) {
+  double d;
+  memcpy(&d, &u, 8);
+  return d;
+}
+
+/* abs/neg/copysign work on the sign bit only: NaN payloads pass through unchanged. */
+static inline float lw_f32_abs(float a) { return bits_f32(f32_bits(a) & 0x7fffffffu); }
+static inline float lw_f32_neg(float a) { return bits_f32(f32_bits(a) ^ 0x80000000u); }
+static inline float lw_f32_copysign(float a, float b) {
+  return bits_f32((f32_bits(a) & 0x7fffffffu) | (f32_bits(b) & 0x80000000u));
+}
+static inline double lw_f64_abs(double a) { return bits_f64(f64_bits(a) & 0x7fffffffffffffffull); }
+static inline double lw_f64_neg(double a) { return bits_f64(f64_bits(a) ^ 0x8000000000000000ull); }
+static inline double lw_f64_copysign(double a, double b) {
+  return bits_f64((f64_bits(a) & 0x7fffffffffffffffull) | (f64_bits(b) & 0x8000000000000000ull));
+}
+
+/* min/max: NaN if either is NaN (a + b yields a quiet NaN), and -0 < +0. */
+static inline float lw_f32_min(float a, float b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return bits_f32(f32_bits(a) | f32_bits(b));
+  return a < b ? a : b;
+}
+static inline float lw_f32_max(float a, float b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return bits_f32(f32_bits(a) & f32_bits(b));
+  return a > b ? a : b;
+}
+static inline double lw_f64_min(double a, double b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return bits_f64(f64_bits(a) | f64_bits(b));
+  return a < b ? a : b;
+}
+static inline double lw_f64_max(double a, double b) {
+  if (a != a || b != b) return a + b;
+  if (a == b) return bits_f64(f64_bits(a) & f64_bits(b));
+  return a > b ? a : b;
+}
+
+/* Rounding: libm may hand a signalling NaN back unchanged; wasm wants it quieted. */
+#define ROUNDING(name, type, fn) \
+  static inline type name(type a) { return a != a ? a + a : fn(a); }
+ROUNDING(lw_f32_ceil, float, ceilf)
+ROUNDING(lw_f32_floor, float, floorf)
+ROUNDING(lw_f32_trunc, float, truncf)
+ROUNDING(lw_f32_nearest, float, rintf)
+ROUNDING(lw_f64_ceil, double, ceil)
+ROUNDING(lw_f64_floor, double, floor)
+ROUNDING(lw_f64_trunc, double, trunc)
+ROUNDING(lw_f64_nearest, double, rint)
+
+/* Saturating truncations. */
+static inline uint32_t sat_i32_s(double a) {
+  if (a != a) return 0;
+  if (a <= -2147483649.0) return 0x80000000u;
+  if (a >= 2147483648.0) return 0x7fffffffu;
+  return (uint32_t)(int32_t)a;
+}
+static inline uint32_t sat_i32_u(double a) {
+  if (a != a || a <= -1.0) return 0;
+  if (a >= 4294967296.0) return 0xffffffffu;
+  return (uint32_t)a;
+}
+static inline uint64_t sat_i64_s(double a) {
+  if (a != a) return 0;
+  if (a < -9223372036854775808.0) return 0x8000000000000000ull;
+  if (a >= 9223372036854775808.0) return 0x7fffffffffffffffull;
+  return (uint64_t)(int64_t)a;
+}
+static inline uint64_t sat_i64_u(double a) {
+  if (a != a || a <= -1.0) return 0;
+  if (a >= 18446744073709551616.0) return ~0ull;
+  return (uint64_t)a;
+}
+
+/* ---- memory.grow ------------------------------------------------------------------------------ */
+
+static int64_t grow_memory(lw_memory *mem, uint32_t delta) {
+  uint32_t old = mem->pages;
+  if (delta == 0) return old;
+  if (delta > mem->max_pages || old > mem->max_pages - delta) return -1;
+  uint64_t new_size = (uint64_t)(old + delta) * LW_PAGE_SIZE;
+  if (new_size > SIZE_MAX) return -1;
+  uint8_t *data = realloc(mem->data, (size_t)new_size);
+  if (!data) return -1;
+  memset(data + mem->size, 0, (size_t)(new_size - mem->size));
+  mem->data = data;
+  mem->size = new_size;
+  mem->pages = old + delta;
+  return old;
+}
+
+/* ---- frames and activations ------------------------------------------------------------------- */
+
+typedef struct lw_frame {
+  const lw_word *ret_ip;
+  lw_slot *fp;
+  lw_func *func;
+} lw_frame;
+
+typedef struct activation {
+  lw_store *store;
+  lw_slot *top;       /* first slot not in use (valid while a host function runs) */
+  lw_frame *frames;   /* lowest frame record in use */
+  struct activation *prev;
+} activation;
+
+static __thread activation *current_activation;
+
+/* Taken branches and function entries spend one unit; at zero the slow path looks at the
+ * interrupt flag and the deadline. */
+#define POLL_INTERVAL 1024
+
+static const void **handler_table;
+static lw_word exit_code[1];
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+typedef struct entry {
+  lw_func *func;
+  lw_slot *fp;
+  lw_frame *frames;
+  activation *act;
+  lw_error *err;
+} entry;
+
+static lw_status run(const entry *e);
+
+static void init_handlers(void) { run(NULL); }
+
+const void *const *lw_interp_handlers(void) {
+  pthread_once(&handlers_once, init_handlers);
+  return handler_table;
+}
+
+/* ---- the interpreter loop ------------------------------------------------------------------- */
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define U32(k) (ip[1 + (k) / 2].u32[(k) % 2])
+#define OFF(k) ((int32_t)U32(k))
+#define SL(k) fp[U32(k)]
+#define RI(k) ((uint32_t)SL(k))
+#define RL(k) ((uint64_t)SL(k))
+#define RF(k) bits_f32((uint32_t)SL(k))
+#define RD(k) bits_f64(SL(k))
+#define WI(k, v) (SL(k) = (uint32_t)(v))
+#define WL(k, v) (SL(k) = (uint64_t)(v))
+#define WF(k, v) (SL(k) = f32_bits(v))
+#define WD(k, v) (SL(k) = f64_bits(v))
+#define IMMI(k) U32(k)
+#define IMML(k) ((uint64_t)(int64_t)OFF(k))
+typedef uint32_t T_I;
+typedef uint64_t T_L;
+typedef float T_F;
+typedef double T_D;
+
+#define DISPATCH() goto *ip->handler
+#define NEXT(n)                  \
+  do {                           \
+    ip += 1 + ((n) + 1) / 2;     \
+    DISPATCH();                  \
+  } while (0)
+#define JUMP(off)                                  \
+  do {                                             \
+    ip += (off);                                   \
+    if (UNLIKELY(--budget < 0)) goto poll_slow;    \
+    DISPATCH();                                    \
+  } while (0)
+#define TRAP(t)     \
+  do {              \
+    trap = (t);     \
+    goto trapped;   \
+  } while (0)
+
+/* Reload the cached memory after anything that may have moved or resized it. */
+#define LOAD_MEMORY()                  \
+  do {                                 \
+    mem = inst->memory0;               \
+    if (mem) {                         \
+      mb = mem->data;                  \
+      ms = mem->size;                  \
+    } else {                           \
+      mb = NULL;                       \
+      ms = 0;                          \
+    }                                  \
+  } while (0)
+
+static lw_status run(const entry *e) {
+#define LBL_MISC(name) [LW_OP_##name] = &&L_##name,
+#define LBL_BIN_Y(name) [LW_OP_##name##_si] = &&L_##name##_si,
+#define LBL_BIN_N(name)
+#define LBL_BR_B(name) [LW_OP_br_##name##_ss] = &&L_br_##name##_ss, \
+                       [LW_OP_br_##name##_si] = &&L_br_##name##_si,
+#define LBL_BR_N(name)
+#define LBL_BIN(code, name, ta, tr, imm, br, expr) \
+  [LW_OP_##name] = &&L_##name, LBL_BIN_##imm(name) LBL_BR_##br(name)
+#define LBL_UN(code, name, ta, tr, expr) [LW_OP_##name] = &&L_##name,
+#define LBL_NAMED(code, name) [LW_OP_##name] = &&L_##name,
+#define LBL_MEM(code, name, bytes) [LW_OP_##name] = &&L_##name,
+  static const void *labels[LW_OP_COUNT] = {
+      LW_MISC_OPS(LBL_MISC) LW_BINOPS(LBL_BIN) LW_UNOPS(LBL_UN)
+      LW_TRAPPING_BINOPS(LBL_NAMED) LW_SPECIAL_UNOPS(LBL_NAMED)
+      LW_LOADS(LBL_MEM) LW_STORES(LBL_MEM)};
+  if (!e) {
+    handler_table = labels;
+    exit_code[0].handler = &&L_exit;
+    return LW_OK;
+  }
+
+  lw_func *func = e->func;
+  lw_instance *inst = func->instance;
+  lw_store *store = func->store;
+  lw_memory *mem;
+  uint8_t *mb;
+  uint64_t ms;
+  lw_slot *fp = e->fp;
+  lw_frame *fr = e->frames;
+  const uint32_t max_depth = store->config.max_call_depth;
+  uint32_t depth = store->call_depth;
+  const uint32_t entry_depth = depth;
+  int32_t budget = POLL_INTERVAL;
+  lw_trap trap = LW_TRAP_NONE;
+  const char *trap_text = NULL;
+  lw_status status;
+  const lw_word *ip;
+
+  /* callee state for the shared call path */
+  lw_func *callee;
+  lw_slot *new_fp;
+  const lw_word *ret_ip;
+
+  LOAD_MEMORY();
+
+  /* the entry frame returns to the exit instruction */
+  fr--;
+  fr->ret_ip = exit_code;
+  fr->fp = fp;
+  fr->func = func;
+  depth++;
+  {
+    const struct lw_code *code = func->code;
+    ip = code->start;
+  }
+  if (UNLIKELY(lw_store_should_stop(store))) TRAP(LW_TRAP_INTERRUPTED);
+  DISPATCH();
+
+  /* ---- control ---- */
+L_unreachable:
+  TRAP(LW_TRAP_UNREACHABLE);
+L_br:
+  JUMP(OFF(0));
+L_br_if_nez:
+  if (RI(0)) JUMP(OFF(1));
+  NEXT(2);
+L_br_if_eqz:
+  if (!RI(0)) JUMP(OFF(1));
+  NEXT(2);
+L_br_table: {
+  uint32_t i = RI(0), n = U32(1);
+  if (i > n) i = n;
+  JUMP((int32_t)ip[1 + (2 + i) / 2].u32[(2 + i) % 2]);
+}
+L_return1:
+  fp[0] = SL(0);
+  /* fall through */
+L_return0: {
+  ip = fr->ret_ip;
+  fp = fr->fp;
+  lw_func *f = fr->func;
+  fr++;
+  depth--;
+  if (UNLIKELY(f->instance != inst)) inst = f->instance;
+  func = f;
+  LOAD_MEMORY();
+  DISPATCH();
+}
+L_exit:
+  status = LW_OK;
+  goto done;
+
+L_call:
+  callee = inst->funcs[U32(0)];
+  new_fp = fp + U32(1);
+  ret_ip = ip + 2;
+  goto do_call;
+L_call_indirect: {
+  lw_table *tab = inst->tables[U32(1)];
+  uint32_t i = RI(2);
+  if (UNLIKELY(i >= tab->size)) {
+    trap_text = "undefined element";
+    TRAP(LW_TRAP_TABLE_OUT_OF_BOUNDS);
+  }
+  callee = (lw_func *)(uintptr_t)tab->elems[i];
+  if (UNLIKELY(!callee)) {
+    trap_text = "uninitialized element";
+    TRAP(LW_TRAP_INDIRECT_NULL);
+  }
+  if (UNLIKELY(callee->type_id != inst->type_ids[U32(0)])) TRAP(LW_TRAP_INDIRECT_MISMATCH);
+  new_fp = fp + U32(3);
+  ret_ip = ip + 3;
+  goto do_call;
+}
+
+do_call: {
+  if (UNLIKELY(callee->host != NULL)) goto call_host;
+  const struct lw_code *code = callee->code;
+  if (UNLIKELY(++depth > max_depth ||
+               new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1))) {
+    depth--;
+    TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
+  }
+  fr--;
+  fr->ret_ip = ret_ip;
+  fr->fp = fp;
+  fr->func = func;
+  func = callee;
+  fp = new_fp;
+  for (uint32_t i = code->param_count; i < code->local_count; i++) fp[i] = 0;
+  ip = code->start;
+  if (UNLIKELY(callee->instance != inst)) {
+    inst = callee->instance;
+    LOAD_MEMORY();
+  }
+  if (UNLIKELY(--budget < 0)) goto poll_slow;
+  DISPATCH();
+}
+
+call_host: {
+  const lw_functype *t = callee->type;
+  uint32_t room = t->param_count > t->result_count ? t->param_count : t->result_count;
+  if (UNLIKELY(new_fp + room > (lw_slot *)(void *)fr)) TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
+  e->act->top = new_fp + room;
+  e->act->frames = fr;
+  store->call_depth = depth;
+  lw_host_ctx ctx = {callee, inst, e->err};
+  status = callee->host(&ctx, new_fp);
+  store->call_depth = entry_depth;
+  if (UNLIKELY(status != LW_OK)) goto done;
+  LOAD_MEMORY();
+  ip = ret_ip;
+  DISPATCH();
+}
+
+poll_slow:
+  budget = POLL_INTERVAL;
+  if (lw_store_should_stop(store)) TRAP(LW_TRAP_INTERRUPTED);
+  DISPATCH();
+
+  /* ---- data movement ---- */
+L_copy:
+  SL(0) = SL(1);
+  NEXT(2);
+L_const64:
+  SL(0) = ip[2].u64;
+  ip += 3;
+  DISPATCH();
+L_select:
+  SL(0) = RI(1) ? SL(2) : SL(3);
+  NEXT(4);
+L_global_get:
+  SL(0) = inst->globals[U32(1)]->value;
+  NEXT(2);
+L_global_set:
+  inst->globals[U32(1)]->value = SL(0);
+  NEXT(2);
+L_ref_func:
+  SL(0) = (lw_slot)(uintptr_t)inst->funcs[U32(1)];
+  NEXT(2);
+
+  /* ---- numeric ---- */
+#define H_IMM_Y(name, ta, tr, expr)     \
+  L_##name##_si : {                     \
+    T_##ta a = R##ta(1), b = IMM##ta(2); \
+    W##tr(0, (expr));                   \
+    NEXT(3);                            \
+  }
+#define H_IMM_N(name, ta, tr, expr)
+#define H_BR_B(name, ta, expr)            \
+  L_br_##name##_ss : {                    \
+    T_##ta a = R##ta(0), b = R##ta(1);    \
+    if (expr) JUMP(OFF(2));               \
+    NEXT(3);                              \
+  }                                       \
+  L_br_##name##_si : {                    \
+    T_##ta a = R##ta(0), b = IMM##ta(1);  \
+    if (expr) JUMP(OFF(2));               \
+    NEXT(3);                              \
+  }
+#define H_BR_N(name, ta, expr)
+#define H_BIN(code, name, ta, tr, imm, br, expr) \
+  L_##name : {                                   \
+    T_##ta a = R##ta(1), b = R##ta(2);           \
+    W##tr(0, (expr));                            \
+    NEXT(3);                                     \
+  }                                              \
+  H_IMM_##imm(name, ta, tr, expr) H_BR_##br(name, ta, expr)
+  LW_BINOPS(H_BIN)
+#define H_UN(code, name, ta, tr, expr) \
+  L_##name : {                         \
+    T_##ta a = R##ta(1);               \
+    W##tr(0, (expr));                  \
+    NEXT(2);                           \
+  }
+  LW_UNOPS(H_UN)
+
+L_i32_div_s: {
+  int32_t a = (int32_t)RI(1), b = (int32_t)RI(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(LW_TRAP_INTEGER_OVERFLOW);
+  WI(0, a / b);
+  NEXT(3);
+}
+L_i32_div_u: {
+  uint32_t a = RI(1), b = RI(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  WI(0, a / b);
+  NEXT(3);
+}
+L_i32_rem_s: {
+  int32_t a = (int32_t)RI(1), b = (int32_t)RI(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  WI(0, b == -1 ? 0 : a % b);
+  NEXT(3);
+}
+L_i32_rem_u: {
+  uint32_t a = RI(1), b = RI(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  WI(0, a % b);
+  NEXT(3);
+}
+L_i64_div_s: {
+  int64_t a = (int64_t)RL(1), b = (int64_t)RL(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(LW_TRAP_INTEGER_OVERFLOW);
+  WL(0, a / b);
+  NEXT(3);
+}
+L_i64_div_u: {
+  uint64_t a = RL(1), b = RL(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  WL(0, a / b);
+  NEXT(3);
+}
+L_i64_rem_s: {
+  int64_t a = (int64_t)RL(1), b = (int64_t)RL(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  WL(0, b == -1 ? 0 : a % b);
+  NEXT(3);
+}
+L_i64_rem_u: {
+  uint64_t a = RL(1), b = RL(2);
+  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  WL(0, a % b);
+  NEXT(3);
+}
+
+  /* Trapping truncations: NaN is an invalid conversion, anything that does not fit after
+   * truncation toward zero an overflow. Bounds are exclusive, exactly representable. */
+#define TRUNC(name, rd, ctype, wr, lo, hi)                               \
+  L_##name : {                                                           \
+    double a = rd(1);                                                    \
+    if (UNLIKELY(a != a)) TRAP(LW_TRAP_INVALID_CONVERSION);              \
+    if (UNLIKELY(!(a > (lo) && a < (hi)))) TRAP(LW_TRAP_INTEGER_OVERFLOW); \
+    wr(0, (ctype)a);                                                     \
+    NEXT(2);                                                             \
+  }
+  TRUNC(i32_trunc_f32_s, RF, int32_t, WI, -2147483904.0, 2147483648.0)
+  TRUNC(i32_trunc_f32_u, RF, uint32_t, WI, -1.0, 4294967296.0)
+  TRUNC(i32_trunc_f64_s, RD, int32_t, WI, -2147483649.0, 2147483648.0)
+  TRUNC(i32_trunc_f64_u, RD, uint32_t, WI, -1.0, 4294967296.0)
+  TRUNC(i64_trunc_f32_s, RF, int64_t, WL, -9223373136366403584.0, 9223372036854775808.0)
+  TRUNC(i64_trunc_f32_u, RF, uint64_t, WL, -1.0, 18446744073709551616.0)
+  TRUNC(i64_trunc_f64_s, RD, int64_t, WL, -9223372036854777856.0, 9223372036854775808.0)
+  TRUNC(i64_trunc_f64_u, RD, uint64_t, WL, -1.0, 18446744073709551616.0)
+
+L_i32_trunc_sat_f32_s: WI(0, sat_i32_s(RF(1))); NEXT(2);
+L_i32_trunc_sat_f32_u: WI(0, sat_i32_u(RF(1))); NEXT(2);
+L_i32_trunc_sat_f64_s: WI(0, sat_i32_s(RD(1))); NEXT(2);
+L_i32_trunc_sat_f64_u: WI(0, sat_i32_u(RD(1))); NEXT(2);
+L_i64_trunc_sat_f32_s: WL(0, sat_i64_s(RF(1))); NEXT(2);
+L_i64_trunc_sat_f32_u: WL(0, sat_i64_u(RF(1))); NEXT(2);
+L_i64_trunc_sat_f64_s: WL(0, sat_i64_s(RD(1))); NEXT(2);
+L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
+
+  /* ---- memory ---- */
+#define LOAD(name, bytes, ctype, conv)                       \
+  L_##name : {                                               \
+    uint64_t ea = (uint64_t)RI(1) + U32(2);                  \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
+    ctype v;                                                 \
+    memcpy(&v, mb + ea, sizeof v);                           \
+    SL(0) = (conv);                                          \
+    NEXT(3);                                                 \
+  }
+  LOAD(i32_load, 4, uint32_t, v)
+  LOAD(i64_load, 8, uint64_t, v)
+  LOAD(f32_load, 4, uint32_t, v)
+  LOAD(f64_load, 8, uint64_t, v)
+  LOAD(i32_load8_s, 1, int8_t, (uint32_t)(int32_t)v)
+  LOAD(i32_load8_u, 1, uint8_t, (uint32_t)v)
+  LOAD(i32_load16_s, 2, int16_t, (uint32_t)(int32_t)v)
+  LOAD(i32_load16_u, 2, uint16_t, (uint32_t)v)
+  LOAD(i64_load8_s, 1, int8_t, (uint64_t)(int64_t)v)
+  LOAD(i64_load8_u, 1, uint8_t, (uint64_t)v)
+  LOAD(i64_load16_s, 2, int16_t, (uint64_t)(int64_t)v)
+  LOAD(i64_load16_u, 2, uint16_t, (uint64_t)v)
+  LOAD(i64_load32_s, 4, int32_t, (uint64_t)(int64_t)v)
+  LOAD(i64_load32_u, 4, uint32_t, (uint64_t)v)
+#define STORE(name, bytes, ctype)                            \
+  L_##name : {                                               \
+    uint64_t ea = (uint64_t)RI(0) + U32(2);                  \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
+    ctype v = (ctype)SL(1);                                  \
+    memcpy(mb + ea, &v, sizeof v);                           \
+    NEXT(3);                                                 \
+  }
+  STORE(i32_store, 4, uint32_t)
+  STORE(i64_store, 8, uint64_t)
+  STORE(f32_store, 4, uint32_t)
+  STORE(f64_store, 8, uint64_t)
+  STORE(i32_store8, 1, uint8_t)
+  STORE(i32_store16, 2, uint16_t)
+  STORE(i64_store8, 1, uint8_t)
+  STORE(i64_store16, 2, uint16_t)
+  STORE(i64_store32, 4, uint32_t)
+
+L_memory_size:
+  WI(0, mem ? mem->pages : 0);
+  NEXT(1);
+L_memory_grow: {
+  int64_t r = grow_memory(mem, RI(1));
+  LOAD_MEMORY();
+  WI(0, (uint32_t)(int32_t)r);
+  NEXT(2);
+}
+L_memory_copy: {
+  uint64_t d = RI(0), s = RI(1), n = RI(2);
+  if (UNLIKELY(d + n > ms || s + n > ms)) goto trap_memory;
+  memmove(mb + d, mb + s, (size_t)n);
+  NEXT(3);
+}
+L_memory_fill: {
+  uint64_t d = RI(0), n = RI(2);
+  if (UNLIKELY(d + n > ms)) goto trap_memory;
+  memset(mb + d, (int)(uint8_t)RI(1), (size_t)n);
+  NEXT(3);
+}
+L_memory_init: {
+  lw_trap t = lw_rt_memory_init(inst, 0, U32(0), RI(1), RI(2), RI(3));
+  if (UNLIKELY(t != LW_TRAP_NONE)) TRAP(t);
+  NEXT(4);
+}
+L_data_drop:
+  lw_rt_data_drop(inst, U32(0));
+  NEXT(1);
+
+  /* ---- tables ---- */
+L_table_get: {
+  lw_table *tab = inst->tables[U32(1)];
+  uint32_t i = RI(2);
+  if (UNLIKELY(i >= tab->size)) TRAP(LW_TRAP_TABLE_OUT_OF_BOUNDS);
+  SL(0) = tab->elems[i];
+  NEXT(3);
+}
+L_table_set: {
+  lw_table *tab = inst->tables[U32(0)];
+  uint32_t i = RI(1);
+  if (UNLIKELY(i >= tab->size)) TRAP(LW_TRAP_TABLE_OUT_OF_BOUNDS);
+  tab->elems[i] = SL(2);
+  NEXT(3);
+}
+L_table_size:
+  WI(0, inst->tables[U32(1)]->size);
+  NEXT(2);
+L_table_grow: {
+  int64_t r = lw_rt_table_grow(inst->tables[U32(1)], SL(2), RI(3));
+  WI(0, (uint32_t)(int32_t)r);
+  NEXT(4);
+}
+L_table_fill: {
+  lw_trap t = lw_rt_table_fill(inst->tables[U32(0)], RI(1), SL(2), RI(3));
+  if (UNLIKELY(t != LW_TRAP_NONE)) TRAP(t);
+  NEXT(4);
+}
+L_table_copy: {
+  lw_trap t = lw_rt_table_copy(inst, U32(0), U32(1), RI(2), RI(3), RI(4));
+  if (UNLIKELY(t != LW_TRAP_NONE)) TRAP(t);
+  NEXT(5);
+}
+L_table_init: {
+  lw_trap t = lw_rt_table_init(inst, U32(0), U32(1), RI(2), RI(3), RI(4));
+  if (UNLIKELY(t != LW_TRAP_NONE)) TRAP(t);
+  NEXT(5);
+}
+L_elem_drop:
+  lw_rt_elem_drop(inst, U32(0));
+  NEXT(1);
+
+trap_memory:
+  trap = LW_TRAP_MEMORY_OUT_OF_BOUNDS;
+trapped: {
+  char name_buf[64];
+  if (!trap_text) trap_text = lw_trap_text(trap);
+  status = lw_error_trap(e->err, trap, "%s in function '%s'", trap_text,
+                         lw_func_debug_name(func, name_buf, sizeof name_buf));
+  goto done;
+}
+
+done:
+  store->call_depth = entry_depth;
+  return status;
+}
+
+/* ---- entry from the host ---------------------------------------------------------------------- */
+
+lw_status lw_interp_call(lw_func *func, lw_slot *slots, lw_error *err) {
+  lw_error local_err;
+  if (!err) err = &local_err;
+  if (func->host) {
+    lw_host_ctx ctx = {func, NULL, err};
+    return func->host(&ctx, slots);
+  }
+  lw_interp_handlers();
+  lw_store *store = func->store;
+  const struct lw_code *code = func->code ? func->code : func->def->code;
+  if (func->code == NULL) func->code = (struct lw_code *)code;
+
+  /* continue above a running activation of the same store, if any */
+  activation *outer = current_activation;
+  while (outer && outer->store != store) outer = outer->prev;
+  lw_slot *base = outer ? outer->top : store->stack;
+  lw_frame *frames = outer ? outer->frames : (lw_frame *)(void *)store->stack_end;
+
+  char name_buf[64];
+  if (store->call_depth + 1 > store->config.max_call_depth ||
+      base + code->frame_slots > (lw_slot *)(void *)(frames - 1))
+    return lw_error_trap(err, LW_TRAP_CALL_STACK_EXHAUSTED, "%s in function '%s'",
+                         lw_trap_text(LW_TRAP_CALL_STACK_EXHAUSTED),
+                         lw_func_debug_name(func, name_buf, sizeof name_buf));
+
+  uint32_t nparams = code->param_count;
+  memcpy(base, slots, (size_t)nparams * sizeof(lw_slot));
+  for (uint32_t i = nparams; i < code->local_count; i++) base[i] = 0;
+
+  activation act = {store, base + code->frame_slots, frames - 1, current_activation};
+  current_activation = &act;
+  entry e = {func, base, frames, &act, err};
+  lw_status status = run(&e);
+  current_activation = act.prev;
+  if (status == LW_OK) memcpy(slots, base, (size_t)code->result_count * sizeof(lw_slot));
+  return status;
+}
