@@ -251,6 +251,42 @@ static void test_json_parse(void) {
   lw_buf_free(&json);
 }
 
+/* Float parsing (fast path and strtod fallback) gives exactly strtod's double. */
+static void test_json_float_exact(void) {
+  unsigned seed = 12345;
+  int mismatches = 0;
+  for (int n = 0; n < 20000; n++) {
+    char text[64];
+    size_t o = 0;
+    seed = seed * 1103515245u + 12345u;
+    if (seed & 0x10000) text[o++] = '-';
+    int int_digits = 1 + (int)((seed >> 8) % 9), frac_digits = 1 + (int)((seed >> 12) % 12);
+    for (int i = 0; i < int_digits; i++) {
+      seed = seed * 1103515245u + 12345u;
+      text[o++] = (char)('0' + (i == 0 && int_digits > 1 ? 1 + (seed >> 16) % 9 : (seed >> 16) % 10));
+    }
+    text[o++] = '.';
+    for (int i = 0; i < frac_digits; i++) {
+      seed = seed * 1103515245u + 12345u;
+      text[o++] = (char)('0' + (seed >> 16) % 10);
+    }
+    seed = seed * 1103515245u + 12345u;
+    if (seed & 0x20000) o += (size_t)sprintf(text + o, "e%d", (int)((seed >> 18) % 60) - 30);
+    text[o] = 0;
+    lw_buf mp = {0};
+    size_t at;
+    double want = strtod(text, NULL), got = 0;
+    if (!lw_json_parse(text, o, &mp, &at) && mp.len == 9 && mp.data[0] == 0xcb) {
+      uint64_t bits = 0;
+      for (int i = 1; i < 9; i++) bits = bits << 8 | mp.data[i];
+      memcpy(&got, &bits, 8);
+    }
+    if (memcmp(&got, &want, 8) != 0 && mismatches++ < 5) printf("float %s: got %.17g want %.17g\n", text, got, want);
+    lw_buf_free(&mp);
+  }
+  CHECK(mismatches == 0, "%d float parse mismatches", mismatches);
+}
+
 /* The filter tests live in fluentbit_filter_test.c. */
 int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_out);
 int fluentbit_env_tests(int *checks_out, int *failures_out);
@@ -262,6 +298,7 @@ int main(int argc, char **argv) {
   test_msgpack_repack();
   test_json_format();
   test_json_parse();
+  test_json_float_exact();
   fluentbit_env_tests(&checks, &failures);
   fluentbit_filter_tests(argc > 1 ? argv[1] : NULL, &checks, &failures);
   printf("%d checks, %d failed\n", checks, failures);

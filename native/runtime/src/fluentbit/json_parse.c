@@ -88,6 +88,38 @@ static bool parse_number(parse_ctx *p) {
       return ok ? true : fail(p, "out of host memory");
     }
   }
+  /* Exact fast path (Clinger): at most 15 significant digits and a power of ten up to 1e22
+   * are both exact doubles, so one multiplication or division rounds correctly. */
+  if (is_float) {
+    uint64_t mantissa = 0;
+    int digits = 0, frac_digits = 0, exp10 = 0;
+    bool in_frac = false, exact = true;
+    size_t k = digits_start;
+    for (; k < i && s[k] != 'e' && s[k] != 'E'; k++) {
+      if (s[k] == '.') { in_frac = true; continue; }
+      if (mantissa == 0 && s[k] == '0') { if (in_frac) frac_digits++; continue; }
+      if (++digits > 15) { exact = false; break; }
+      mantissa = mantissa * 10 + (uint64_t)(s[k] - '0');
+      if (in_frac) frac_digits++;
+    }
+    if (exact && k < i) {
+      bool neg_exp = false;
+      k++;
+      if (s[k] == '+' || s[k] == '-') neg_exp = s[k++] == '-';
+      for (; k < i && exp10 < 1000; k++) exp10 = exp10 * 10 + (s[k] - '0');
+      if (neg_exp) exp10 = -exp10;
+    }
+    int e = exp10 - frac_digits;
+    if (exact && e >= -22 && e <= 22) {
+      static const double powers[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+      double v = (double)mantissa;
+      v = e < 0 ? v / powers[-e] : v * powers[e];
+      if (negative) v = -v;
+      return lw_mp_write_f64(p->out, v) ? true : fail(p, "out of host memory");
+    }
+  }
 as_double:
   return lw_mp_write_f64(p->out, parse_double(s + start, i - start))
              ? true
