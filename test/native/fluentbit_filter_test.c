@@ -541,6 +541,11 @@ static void test_load_errors(const char *dir) {
     CHECK_STR(run_json(&t, "d", "{\"a\":1}"), "{\"a\":1}");
     close_filter(&t);
   }
+  snprintf(path, sizeof path, "%s/unknown_env.wasm", dir);
+  open_filter(&t, base_config(path, "filter", LW_EVENT_JSON));
+  CHECK(t.status == LW_ERR_LINK && strstr(t.err.message, "imports env.qsort, which logwasm's env"),
+        "unknown env import: %s", t.err.message);
+  close_filter(&t);
   /* max memory too small for the appended heap. */
   snprintf(path, sizeof path, "%s/behaviours.wasm", dir);
   lw_filter_config c = base_config(path, "filter", LW_EVENT_JSON);

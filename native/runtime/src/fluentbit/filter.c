@@ -288,6 +288,26 @@ static lw_status check_function(lw_filter *f, lw_error *err) {
                       f->function_name, f->name, o ? names : "no functions");
 }
 
+/* An env import the library lacks would fail at link time; say what exists instead. */
+static lw_status check_env_imports(lw_filter *f, lw_error *err) {
+  size_t n = lw_module_import_count(f->module);
+  lw_port_info info;
+  for (size_t i = 0; i < n; i++) {
+    lw_module_import(f->module, i, &info);
+    if (strcmp(info.module, "env") != 0 || info.kind != LW_EXTERN_FUNC) continue;
+    if (lw_env_provides(info.name)) continue;
+    return lw_error_set(err, LW_ERR_LINK,
+                        "%s imports env.%s, which logwasm's env library does not provide (it has "
+                        "malloc, calloc, realloc, free, strdup, printf, sprintf, snprintf, "
+                        "vprintf, vsprintf, vsnprintf, puts, putchar, memcpy, memmove, memset, "
+                        "memcmp, strlen, strcmp, strncmp, strcpy, strncpy, strchr, strrchr, "
+                        "strstr, atoi, strtol, strtoul, abort, exit); build the filter with "
+                        "wasi-libc (--target=wasm32-wasi) or avoid %s",
+                        f->name, info.name, info.name);
+  }
+  return LW_OK;
+}
+
 static void scan_imports_exports(lw_filter *f) {
   size_t n = lw_module_import_count(f->module);
   lw_port_info info;
@@ -358,6 +378,7 @@ lw_status lw_filter_new(const lw_filter_config *config, lw_filter **out, lw_erro
   if ((st = lw_module_load(config->wasm, config->wasm_len, &lo, &f->module, err)) != LW_OK)
     goto fail;
   if ((st = check_function(f, err)) != LW_OK) goto fail;
+  if ((st = check_env_imports(f, err)) != LW_OK) goto fail;
   scan_imports_exports(f);
   if ((st = instance_create(f, &f->inst, err)) != LW_OK) goto fail;
   f->metrics.memory_bytes = lw_memory_size(f->inst.memory);
