@@ -50,6 +50,11 @@ typedef struct cg {
   LLVMValueRef empty_md, cold_weights;
   char *err;
   size_t err_len;
+  /* call graph, for deciding which functions poll at entry: node d = defined function d,
+   * node defined_func_count = "any function that escapes" (tables, ref.func, exports) */
+  uint32_t **callees;
+  uint32_t *callee_count, *callee_cap;
+  LLVMValueRef *entry_poll_br;
 } cg;
 
 typedef struct fn {
@@ -62,6 +67,8 @@ typedef struct fn {
   lw_valtype *local_types;
   LLVMValueRef *locals;
   LLVMValueRef mem_base, mem_size; /* allocas */
+  LLVMValueRef loop_countdown;     /* alloca */
+  LLVMValueRef entry_poll_br;      /* branch on a placeholder: poll at entry or not */
   LLVMValueRef *stack;
   uint32_t sp, stack_cap;
   frame *frames;
@@ -215,25 +222,54 @@ static void reload_memory(fn *f) {
   LLVMBuildStore(g->b, ctx_load(f, offsetof(lw_aot_ctx, mem_size), g->t_i64, false), f->mem_size);
 }
 
-/* The interrupt/deadline poll: a countdown in the context, so the common case is a decrement
- * and a predictable branch; rt->poll reads the flag and the clock. */
-static void emit_poll(fn *f) {
+static void emit_poll_call(fn *f, LLVMBasicBlockRef cont) {
   cg *g = f->g;
-  LLVMValueRef off = ci64(g, offsetof(lw_aot_ctx, poll_countdown));
-  LLVMValueRef p = gep_bytes(g, f->ctx, off);
-  LLVMValueRef v = load_tagged(g, g->t_i32, p, g->tbaa_ctx, false);
-  LLVMValueRef dec = LLVMBuildSub(g->b, v, ci32(g, 1), "");
-  LLVMSetMetadata(LLVMBuildStore(g->b, dec, p), g->md_tbaa, g->tbaa_ctx);
-  LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, dec, ci32(g, 0), "");
-  LLVMBasicBlockRef slow = new_block(f, "poll"), cont = new_block(f, "polled");
-  cold_branch(g, neg, slow, cont);
-  LLVMPositionBuilderAtEnd(g->b, slow);
   LLVMValueRef args[2] = {f->ctx, ci32(g, f->func_index)};
   LLVMValueRef call =
       LLVMBuildCall2(g->b, g->t_poll, rt_fn(f, offsetof(lw_aot_rt, poll)), args, 2, "");
   LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
                            LLVMCreateEnumAttribute(g->c, LLVMGetEnumAttributeKindForName("cold", 4), 0));
   LLVMBuildBr(g->b, cont);
+}
+
+/* Interrupt/deadline polls (rt->poll reads the flag and the clock).
+ *
+ * At function entry: a countdown in the context shared by all activations, emitted only for
+ * functions that can recurse (everything else finishes in bounded time unless it loops). The
+ * block is reached through a branch on a placeholder condition that is fixed once the call graph
+ * is known (finish_entry_polls), so the optimiser deletes the unneeded ones.
+ *
+ * At loop headers: a countdown in a local, so it lives in a register: a decrement and a
+ * predictable branch per iteration, with no memory dependence between iterations. */
+static void emit_entry_poll(fn *f) {
+  cg *g = f->g;
+  LLVMBasicBlockRef poll = new_block(f, "entry.poll"), slow = new_block(f, "poll"),
+                    cont = new_block(f, "polled");
+  f->entry_poll_br = LLVMBuildCondBr(g->b, LLVMConstInt(g->t_i1, 1, 0), poll, cont);
+  LLVMPositionBuilderAtEnd(g->b, poll);
+  LLVMValueRef off = ci64(g, offsetof(lw_aot_ctx, poll_countdown));
+  LLVMValueRef p = gep_bytes(g, f->ctx, off);
+  LLVMValueRef v = load_tagged(g, g->t_i32, p, g->tbaa_ctx, false);
+  LLVMValueRef dec = LLVMBuildSub(g->b, v, ci32(g, 1), "");
+  LLVMSetMetadata(LLVMBuildStore(g->b, dec, p), g->md_tbaa, g->tbaa_ctx);
+  LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, dec, ci32(g, 0), "");
+  cold_branch(g, neg, slow, cont);
+  LLVMPositionBuilderAtEnd(g->b, slow);
+  emit_poll_call(f, cont);
+  LLVMPositionBuilderAtEnd(g->b, cont);
+}
+
+static void emit_loop_poll(fn *f) {
+  cg *g = f->g;
+  LLVMValueRef v = LLVMBuildLoad2(g->b, g->t_i32, f->loop_countdown, "");
+  LLVMValueRef dec = LLVMBuildSub(g->b, v, ci32(g, 1), "");
+  LLVMBuildStore(g->b, dec, f->loop_countdown);
+  LLVMValueRef zero = LLVMBuildICmp(g->b, LLVMIntEQ, dec, ci32(g, 0), "");
+  LLVMBasicBlockRef slow = new_block(f, "loop.poll"), cont = new_block(f, "loop.polled");
+  cold_branch(g, zero, slow, cont);
+  LLVMPositionBuilderAtEnd(g->b, slow);
+  LLVMBuildStore(g->b, ci32(g, LW_AOT_POLL_INTERVAL), f->loop_countdown);
+  emit_poll_call(f, cont);
   LLVMPositionBuilderAtEnd(g->b, cont);
 }
 
@@ -415,9 +451,21 @@ static LLVMValueRef direct_call(fn *f, const lw_functype *ft, LLVMTypeRef fty,
   return ret;
 }
 
+static void add_edge(cg *g, uint32_t from, uint32_t to) {
+  if (g->callee_count[from] == g->callee_cap[from]) {
+    g->callee_cap[from] = g->callee_cap[from] ? g->callee_cap[from] * 2 : 4;
+    g->callees[from] = realloc(g->callees[from], g->callee_cap[from] * sizeof **g->callees);
+  }
+  g->callees[from][g->callee_count[from]++] = to;
+}
+
 static void emit_call(fn *f, uint32_t callee) {
   cg *g = f->g;
   const lw_module *m = g->m;
+  uint32_t self = f->func_index - m->imported_func_count;
+  /* an import may call back into any exported function */
+  add_edge(g, self, callee < m->imported_func_count ? m->defined_func_count
+                                                    : callee - m->imported_func_count);
   const lw_functype *ft = lw_module_func_type(m, callee);
   if (callee < m->imported_func_count) {
     LLVMValueRef obj = ctx_array_elem(f, offsetof(lw_aot_ctx, funcs), callee, g->t_ptr);
@@ -434,6 +482,7 @@ static void emit_call(fn *f, uint32_t callee) {
 static void emit_call_indirect(fn *f, uint32_t type_index, uint32_t table_index) {
   cg *g = f->g;
   const lw_module *m = g->m;
+  add_edge(g, f->func_index - m->imported_func_count, m->defined_func_count);
   const lw_functype *ft = &m->types[type_index];
   LLVMValueRef elem_index = pop(f);
   LLVMValueRef table = ctx_array_elem(f, offsetof(lw_aot_ctx, tables), table_index, g->t_ptr);
@@ -753,7 +802,7 @@ static bool compile_body(fn *f, const lw_func_def *def) {
         LLVMPositionBuilderAtEnd(g->b, nf->loop_header);
         f->sp = nf->height;
         for (uint32_t i = 0; i < bt.np; i++) push(f, nf->loop_phis[i]);
-        emit_poll(f);
+        emit_loop_poll(f);
       }
       break;
     }
@@ -1213,6 +1262,8 @@ static bool compile_function(cg *g, uint32_t defined_index) {
                    i < f.type->param_count ? LLVMGetParam(f.llfn, 2 + i) : LLVMConstNull(t),
                    f.locals[i]);
   }
+  f.loop_countdown = LLVMBuildAlloca(f.alloca_b, g->t_i32, "loop_countdown");
+  LLVMBuildStore(f.alloca_b, ci32(g, LW_AOT_POLL_INTERVAL), f.loop_countdown);
   if (m->memory_count) {
     f.mem_base = LLVMBuildAlloca(f.alloca_b, g->t_ptr, "mem_base");
     f.mem_size = LLVMBuildAlloca(f.alloca_b, g->t_i64, "mem_size");
@@ -1222,10 +1273,11 @@ static bool compile_function(cg *g, uint32_t defined_index) {
   trap_if(&f, LLVMBuildICmp(g->b, LLVMIntEQ, f.depth, ci32(g, 0), ""),
           LW_TRAP_CALL_STACK_EXHAUSTED);
   f.callee_depth = LLVMBuildSub(g->b, f.depth, ci32(g, 1), "");
-  emit_poll(&f);
+  emit_entry_poll(&f);
   reload_memory(&f);
 
   bool ok = compile_body(&f, def);
+  g->entry_poll_br[defined_index] = f.entry_poll_br;
   LLVMDisposeBuilder(f.alloca_b);
   for (uint32_t i = 0; i < f.frame_count; i++) {
     free(f.frames[i].end_phis);
@@ -1237,6 +1289,67 @@ static bool compile_function(cg *g, uint32_t defined_index) {
   free(f.locals);
   free(f.local_types);
   return ok;
+}
+
+/* Tarjan's strongly connected components, iteratively (modules can have 100k functions).
+ * A function polls at entry when it is in a cycle of the call graph. */
+static void finish_entry_polls(cg *g) {
+  const lw_module *m = g->m;
+  uint32_t n = m->defined_func_count + 1, escape = m->defined_func_count;
+  /* the escape node calls every function that can be reached from outside */
+  for (uint32_t d = 0; d < m->defined_func_count; d++)
+    if (m->func_declared && m->func_declared[m->imported_func_count + d]) add_edge(g, escape, d);
+  uint32_t *index = malloc(n * sizeof *index), *low = malloc(n * sizeof *low);
+  uint32_t *stack = malloc(n * sizeof *stack), *call_stack = malloc(n * sizeof *call_stack);
+  uint32_t *edge_pos = calloc(n, sizeof *edge_pos);
+  bool *on_stack = calloc(n, sizeof *on_stack), *recursive = calloc(n, sizeof *recursive);
+  for (uint32_t i = 0; i < n; i++) index[i] = UINT32_MAX;
+  uint32_t next_index = 0, sp = 0;
+  for (uint32_t root = 0; root < n; root++) {
+    if (index[root] != UINT32_MAX) continue;
+    uint32_t csp = 0;
+    call_stack[csp++] = root;
+    index[root] = low[root] = next_index++;
+    stack[sp++] = root;
+    on_stack[root] = true;
+    while (csp) {
+      uint32_t v = call_stack[csp - 1];
+      if (edge_pos[v] < g->callee_count[v]) {
+        uint32_t w = g->callees[v][edge_pos[v]++];
+        if (w == v) recursive[v] = true;
+        if (index[w] == UINT32_MAX) {
+          index[w] = low[w] = next_index++;
+          stack[sp++] = w;
+          on_stack[w] = true;
+          call_stack[csp++] = w;
+        } else if (on_stack[w] && index[w] < low[v]) {
+          low[v] = index[w];
+        }
+        continue;
+      }
+      csp--;
+      if (csp && low[v] < low[call_stack[csp - 1]]) low[call_stack[csp - 1]] = low[v];
+      if (low[v] == index[v]) {
+        uint32_t size = 0, first = sp;
+        do first--, size++; while (stack[first] != v);
+        for (uint32_t k = first; k < sp; k++) {
+          on_stack[stack[k]] = false;
+          if (size > 1) recursive[stack[k]] = true;
+        }
+        sp = first;
+      }
+    }
+  }
+  for (uint32_t d = 0; d < m->defined_func_count; d++)
+    if (g->entry_poll_br[d] && !recursive[d])
+      LLVMSetOperand(g->entry_poll_br[d], 0, LLVMConstInt(g->t_i1, 0, 0));
+  free(index);
+  free(low);
+  free(stack);
+  free(call_stack);
+  free(edge_pos);
+  free(on_stack);
+  free(recursive);
 }
 
 /* void lw_w<t>(ptr ctx, i32 depth, ptr slots, ptr fn): the host-side entry for a signature. */
@@ -1377,7 +1490,17 @@ bool lw_aotc_codegen(LLVMContextRef c, const lw_module *m, lw_aotc_module *out, 
       out->wrapper_of_type[t] = out->wrapper_count++;
     }
   }
+  g.callees = calloc(m->defined_func_count + 1, sizeof *g.callees);
+  g.callee_count = calloc(m->defined_func_count + 1, sizeof *g.callee_count);
+  g.callee_cap = calloc(m->defined_func_count + 1, sizeof *g.callee_cap);
+  g.entry_poll_br = calloc(m->defined_func_count + 1, sizeof *g.entry_poll_br);
   for (uint32_t i = 0; i < m->defined_func_count && ok; i++) ok = compile_function(&g, i);
+  if (ok) finish_entry_polls(&g);
+  for (uint32_t i = 0; i <= m->defined_func_count; i++) free(g.callees[i]);
+  free(g.callees);
+  free(g.callee_count);
+  free(g.callee_cap);
+  free(g.entry_poll_br);
   for (uint32_t w = 0; w < out->wrapper_count && ok; w++) build_wrapper(&g, out->wrapper_type[w], w);
 
   free(g.fn_types);

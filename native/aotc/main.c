@@ -33,6 +33,7 @@ static void usage(FILE *to) {
           "  --cpu-features +a,-b      add or remove CPU features (LLVM names)\n"
           "  -O0 .. -O3                optimisation level (default -O3)\n"
           "  --emit-llvm FILE          also write the optimised LLVM IR\n"
+          "  --emit-object FILE        also write the ELF object LLVM produced (for objdump)\n"
           "The artifact runs only on CPUs with every feature the code was compiled for; the\n"
           "loader checks and says which one is missing.\n");
 }
@@ -194,7 +195,7 @@ static buf write_artifact(uint32_t arch, uint32_t opt, const uint8_t *wasm, size
 
 int main(int argc, char **argv) {
   const char *target = NULL, *cpu = NULL, *user_features = NULL, *out_path = NULL,
-             *in_path = NULL, *ll_path = NULL;
+             *in_path = NULL, *ll_path = NULL, *obj_path = NULL;
   unsigned opt = 3;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -203,6 +204,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--cpu-features") && i + 1 < argc) user_features = argv[++i];
     else if (!strcmp(a, "-o") && i + 1 < argc) out_path = argv[++i];
     else if (!strcmp(a, "--emit-llvm") && i + 1 < argc) ll_path = argv[++i];
+    else if (!strcmp(a, "--emit-object") && i + 1 < argc) obj_path = argv[++i];
     else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) opt = (unsigned)(a[2] - '0');
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
@@ -339,6 +341,13 @@ int main(int argc, char **argv) {
   if (LLVMTargetMachineEmitToMemoryBuffer(tm, out.llvm, LLVMObjectFile, &msg, &obj)) {
     fprintf(stderr, "logwasm-aotc: code generation failed: %s\n", msg);
     return 1;
+  }
+  if (obj_path) {
+    FILE *of = fopen(obj_path, "wb");
+    if (of) {
+      fwrite(LLVMGetBufferStart(obj), 1, LLVMGetBufferSize(obj), of);
+      fclose(of);
+    }
   }
   lw_aotc_code code;
   char ex_err[256];

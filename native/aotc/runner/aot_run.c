@@ -180,13 +180,13 @@ int main(int argc, char **argv) {
   }
   uint64_t slots[64] = {0};
   struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
   for (long r = 0; r < repeat; r++) {
     for (uint32_t k = 0; k < np; k++) slots[k] = parse_value(params[k], argv[i + 2 + k]);
     st = call_raw(func, slots, &err);
     if (st != LW_OK) break;
   }
-  clock_gettime(CLOCK_MONOTONIC, &t1);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
   if (st == LW_ERR_TRAP) {
     printf("trap: %s\n", err.message);
     return 3;

@@ -31,8 +31,11 @@ static __attribute__((noreturn)) void unwind(lw_aot_ctx *ctx, lw_status status) 
 static __attribute__((noreturn)) void raise_trap(lw_aot_ctx *ctx, uint32_t code,
                                                  uint32_t func_index) {
   lw_trap trap = code == LW_AOT_TRAP_UNDEFINED_ELEMENT ? LW_TRAP_TABLE_OUT_OF_BOUNDS : (lw_trap)code;
+  /* the spec words the table trap differently for call_indirect and table instructions;
+   * same wording as the interpreter */
   const char *text = code == LW_AOT_TRAP_UNDEFINED_ELEMENT ? "undefined element"
                      : code == LW_TRAP_INDIRECT_NULL        ? "uninitialized element"
+                     : code == LW_TRAP_TABLE_OUT_OF_BOUNDS  ? "out of bounds table access"
                                                             : lw_trap_text(trap);
   char name_buf[64];
   const char *name = func_index < ctx->inst->module->func_count
