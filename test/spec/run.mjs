@@ -5,6 +5,7 @@
 //
 //   node test/spec/run.mjs --tier interp [--arch x86_64|aarch64] [--filter NAME]... [--verbose]
 //                          [--runner PATH] [--jobs 1|2] [--timeout SECONDS]
+//                          [--expected-failures FILE]
 //
 // Testsuite: $WASM_TESTSUITE, else ../shared/wasm-testsuite beside the repository; when neither
 // exists the run is skipped (exit 0). Runner: --runner, else $LOGWASM_SPEC, else
@@ -20,7 +21,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const expectedFailuresPath = path.join(repoRoot, 'test', 'spec', 'expected-failures.json');
+const defaultExpectedFailures = path.join(repoRoot, 'test', 'spec', 'expected-failures.json');
 const MAX_JOBS = 2; // the build machines have 2 cores shared by everything else
 const FAILURES_SHOWN_PER_FILE = 10;
 
@@ -28,14 +29,15 @@ function usage(message) {
   if (message) console.error(`spec: ${message}`);
   console.error(
     'usage: node test/spec/run.mjs --tier interp|aot [--arch x86_64|aarch64] [--filter NAME]...\n' +
-      '                              [--verbose] [--runner PATH] [--jobs 1|2] [--timeout SECONDS]',
+      '                              [--verbose] [--runner PATH] [--jobs 1|2] [--timeout SECONDS]\n' +
+      '                              [--expected-failures FILE]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const opts = { tier: 'interp', arch: hostArch(), filters: [], verbose: false, runner: null,
-    jobs: MAX_JOBS, timeoutSeconds: 900 };
+    jobs: MAX_JOBS, timeoutSeconds: 900, expectedFailures: defaultExpectedFailures };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -49,6 +51,7 @@ function parseArgs(argv) {
     else if (arg === '--runner') opts.runner = value();
     else if (arg === '--jobs') opts.jobs = Math.max(1, Math.min(MAX_JOBS, Number(value()) || 1));
     else if (arg === '--timeout') opts.timeoutSeconds = Number(value());
+    else if (arg === '--expected-failures') opts.expectedFailures = path.resolve(value());
     else if (arg === '--help' || arg === '-h') usage();
     else usage(`unknown argument ${arg}`);
   }
@@ -186,16 +189,16 @@ function runFile(runnerCommand, jsonPath, name, timeoutSeconds) {
 
 // ---- expected failures ---------------------------------------------------------------------------
 
-function loadExpectedFailures(tier, arch) {
+function loadExpectedFailures(file, tier, arch) {
   let entries;
   try {
-    entries = JSON.parse(fs.readFileSync(expectedFailuresPath, 'utf8'));
+    entries = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    console.error(`spec: cannot read ${path.relative(repoRoot, expectedFailuresPath)}: ${e.message}`);
+    console.error(`spec: cannot read ${file}: ${e.message}`);
     process.exit(2);
   }
   if (!Array.isArray(entries)) {
-    console.error(`spec: ${path.relative(repoRoot, expectedFailuresPath)} must hold a JSON array`);
+    console.error(`spec: ${file} must hold a JSON array of {file, line, reason}`);
     process.exit(2);
   }
   // Optional "tier"/"arch" fields narrow an entry; without them it applies to every run.
@@ -245,7 +248,7 @@ async function main() {
     return 2;
   }
   const runnerCommand = runnerFor(opts);
-  const expected = loadExpectedFailures(opts.tier, opts.arch);
+  const expected = loadExpectedFailures(opts.expectedFailures, opts.tier, opts.arch);
   const names = selectFiles(suite.dir, opts.filters);
   if (names.length === 0) {
     console.error(`spec: no .wast file in ${suite.dir} matches ${opts.filters.join(', ')}`);
@@ -332,7 +335,7 @@ async function main() {
   const ran = new Set(names);
   const stale = expected.filter((e) => ran.has(e.file) && !matchedKeys.has(expectedKey(e.file, e.line)));
   for (const e of stale) {
-    console.log(`stale expected failure (it passes now; remove it from test/spec/expected-failures.json): ${e.file}.wast:${e.line} (${e.reason})`);
+    console.log(`stale expected failure (it passes now; remove it from ${path.relative(repoRoot, opts.expectedFailures)}): ${e.file}.wast:${e.line} (${e.reason})`);
   }
   if (unexpected) console.log(`unexpected failures: ${unexpected}`);
   console.log(`spec: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -29,7 +29,7 @@
 
 /* Each call and each instantiation gets this long before the store's deadline interrupts it:
  * a runaway loop in the engine becomes one failed check instead of a hung run. */
-#define SPEC_CALL_SECONDS 60
+#define SPEC_CALL_SECONDS 20
 #define SPEC_MAX_VALUES 256
 
 static const char *const REASON_TEXT = "text format";
