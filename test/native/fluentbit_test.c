@@ -287,6 +287,34 @@ static void test_json_float_exact(void) {
   CHECK(mismatches == 0, "%d float parse mismatches", mismatches);
 }
 
+/* Double formatting (fast dyadic path and snprintf) matches %.16g + ".0" exactly. */
+static void test_json_double_exact(void) {
+  unsigned seed = 777;
+  int mismatches = 0;
+  for (int n = 0; n < 40000; n++) {
+    seed = seed * 1103515245u + 12345u;
+    double v;
+    switch (n % 4) {
+    case 0: v = (double)(int)(seed >> 4) / (double)(1u << (seed % 12)); break; /* dyadic */
+    case 1: v = (double)(seed >> 8) * 1e-6; break;
+    case 2: v = ldexp((double)(seed | 1), (int)(seed % 80) - 60); break;
+    default: v = -(double)(seed >> 3) / 1024.0; break;
+    }
+    if (n == 0) v = -0.0;
+    if (n == 4) v = 9007199254740991.0;
+    if (n == 8) v = 0.0001;
+    char want[64];
+    int len = snprintf(want, sizeof want, "%.16g", v);
+    if (!strchr(want, '.') && !strchr(want, 'e')) snprintf(want + len, sizeof want - (size_t)len, ".0");
+    lw_buf out = {0};
+    lw_json_write_double(&out, v);
+    if ((out.len != strlen(want) || memcmp(out.data, want, out.len) != 0) && mismatches++ < 5)
+      printf("double %.17g: got %.*s want %s\n", v, (int)out.len, out.data, want);
+    lw_buf_free(&out);
+  }
+  CHECK(mismatches == 0, "%d double format mismatches", mismatches);
+}
+
 /* The filter tests live in fluentbit_filter_test.c. */
 int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_out);
 int fluentbit_env_tests(int *checks_out, int *failures_out);
@@ -299,6 +327,7 @@ int main(int argc, char **argv) {
   test_json_format();
   test_json_parse();
   test_json_float_exact();
+  test_json_double_exact();
   fluentbit_env_tests(&checks, &failures);
   fluentbit_filter_tests(argc > 1 ? argv[1] : NULL, &checks, &failures);
   printf("%d checks, %d failed\n", checks, failures);

@@ -124,10 +124,59 @@ static bool write_string(lw_buf *out, const uint8_t *s, size_t n) {
   return true;
 }
 
+/* Fast exact path for doubles whose value is I / 2^j (|I| < 2^53, j <= 10): then it equals
+ * N / 10^j with N = |I| * 5^j, and when N < 10^16 and |v| >= 1e-4, %.16g prints exactly N's
+ * digits with the point j places from the right (trailing zeros stripped), as rounding to 16
+ * significant digits leaves an exact value of at most 16 digits unchanged. Integers, halves,
+ * quarters and the like take this path; other values go through snprintf. Returns the length
+ * written into text, or 0 when the fast path does not apply. */
+static int format_dyadic(double v, char *text) {
+  double a = fabs(v);
+  if (!(a < 1e16) || (a != 0 && a < 1e-4)) return 0;
+  int j = 0;
+  double scaled = a;
+  while (scaled != floor(scaled)) {
+    if (++j > 10) return 0;
+    scaled *= 2; /* exact: a power of two scaling of a value far from overflow */
+  }
+  if (scaled >= 9007199254740992.0) return 0; /* 2^53 */
+  uint64_t n = (uint64_t)scaled;
+  for (int k = 0; k < j; k++) {
+    if (n > UINT64_MAX / 5) return 0;
+    n *= 5;
+  }
+  if (n >= 10000000000000000ull) return 0;
+  char digits[24];
+  int nd = 0;
+  do {
+    digits[nd++] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n);
+  /* digits holds N reversed; the point goes j digits from the right. */
+  int o = 0;
+  if (signbit(v)) text[o++] = '-';
+  if (nd <= j) {
+    text[o++] = '0';
+    text[o++] = '.';
+    for (int k = j; k > nd; k--) text[o++] = '0';
+    for (int k = nd - 1; k >= 0; k--) text[o++] = digits[k];
+  } else {
+    for (int k = nd - 1; k >= j; k--) text[o++] = digits[k];
+    text[o++] = '.';
+    for (int k = j - 1; k >= 0; k--) text[o++] = digits[k];
+    if (j == 0) text[o++] = '0'; /* the ".0" rule for integral values */
+  }
+  /* strip trailing zeros of the fraction, keeping at least one digit after the point */
+  while (text[o - 1] == '0' && text[o - 2] != '.') o--;
+  return o;
+}
+
 bool lw_json_write_double(lw_buf *out, double v) {
   if (!isfinite(v)) return lw_buf_put(out, "null", 4);
   char text[40];
-  int n = snprintf(text, sizeof text, "%.16g", v);
+  int n = format_dyadic(v, text);
+  if (n) return lw_buf_put(out, text, (size_t)n);
+  n = snprintf(text, sizeof text, "%.16g", v);
   if (n < 0 || (size_t)n >= sizeof text - 2) return false;
   bool has_point_or_exp = false;
   for (int i = 0; i < n; i++) {
