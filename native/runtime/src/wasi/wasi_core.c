@@ -252,6 +252,9 @@ static void setup_stdio(lw_wasi *wasi, uint32_t fd, int host_fd, bool captured) 
     e->filetype = W_FILETYPE_UNKNOWN;
   } else if (fstat(host_fd, &st) == 0) {
     e->filetype = lw_wasi_filetype_from_mode(st.st_mode);
+    /* Hosts often hand a child socketpairs as stdio (Node does): to the guest they are plain
+     * streams, so it cannot shut down or accept on the host's own socket. */
+    if (e->filetype == W_FILETYPE_SOCKET_STREAM) e->filetype = W_FILETYPE_UNKNOWN;
     int fl = fcntl(host_fd, F_GETFL);
     if (fl >= 0 && (fl & O_APPEND)) e->fdflags |= W_FDFLAG_APPEND;
   } else {

@@ -66,9 +66,9 @@ enum {
 #define R_SOCK_ACCEPT W_RIGHT(29)
 #define R_ALL (W_RIGHT(30) - 1)
 
-/* What a directory descriptor can do. */
+/* What a directory descriptor can do (nothing that needs it opened for writing). */
 #define R_DIRECTORY                                                                           \
-  (R_FD_DATASYNC | R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_PATH_CREATE_DIRECTORY |             \
+  (R_FD_FDSTAT_SET_FLAGS | R_FD_SYNC | R_PATH_CREATE_DIRECTORY |                             \
    R_PATH_CREATE_FILE | R_PATH_LINK_SOURCE | R_PATH_LINK_TARGET | R_PATH_OPEN |               \
    R_FD_READDIR | R_PATH_READLINK | R_PATH_RENAME_SOURCE | R_PATH_RENAME_TARGET |             \
    R_PATH_FILESTAT_GET | R_PATH_FILESTAT_SET_SIZE | R_PATH_FILESTAT_SET_TIMES |               \

@@ -11,7 +11,9 @@
 #define MAX_IOVS 1024
 
 static bool is_socket(const lw_wasi_fd *e) {
-  return e->filetype == W_FILETYPE_SOCKET_STREAM || e->filetype == W_FILETYPE_SOCKET_DGRAM;
+  /* borrowed stdio is never a socket to the guest (see setup_stdio) */
+  return e->owned &&
+         (e->filetype == W_FILETYPE_SOCKET_STREAM || e->filetype == W_FILETYPE_SOCKET_DGRAM);
 }
 
 static uint16_t socket_fd(lw_host_ctx *ctx, uint32_t fd, uint64_t rights, lw_wasi_fd **out) {
