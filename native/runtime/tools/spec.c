@@ -88,10 +88,8 @@ static void spec_fail(spec_result *r, const char *fmt, ...) {
   r->outcome = SPEC_FAIL;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(r->detail.buf + r->detail.len, sizeof r->detail.buf - r->detail.len, fmt, ap);
+  spec_text_vadd(&r->detail, fmt, ap);
   va_end(ap);
-  if (n > 0) r->detail.len += (size_t)n;
-  if (r->detail.len >= sizeof r->detail.buf) r->detail.len = sizeof r->detail.buf - 1;
 }
 
 static void spec_skip(spec_result *r, const char *reason) {

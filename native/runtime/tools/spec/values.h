@@ -265,15 +265,20 @@ typedef struct spec_text {
   size_t len;
 } spec_text;
 
-__attribute__((format(printf, 2, 3))) static void spec_text_add(spec_text *t, const char *fmt,
-                                                                 ...) {
+__attribute__((format(printf, 2, 0))) static void spec_text_vadd(spec_text *t, const char *fmt,
+                                                                  va_list ap) {
   if (t->len >= sizeof t->buf - 1) return;
-  va_list ap;
-  va_start(ap, fmt);
   int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
-  va_end(ap);
   if (n > 0) t->len += (size_t)n;
   if (t->len >= sizeof t->buf) t->len = sizeof t->buf - 1;
+}
+
+__attribute__((format(printf, 2, 3))) static void spec_text_add(spec_text *t, const char *fmt,
+                                                                 ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  spec_text_vadd(t, fmt, ap);
+  va_end(ap);
 }
 
 /* A name from the JSON, quoted, with control and non-ASCII bytes escaped. */
