@@ -265,9 +265,20 @@ static lw_status run(const entry *e) {
   lw_instance *inst = func->instance;
   lw_store *store = func->store;
   lw_memory *mem;
+  /* The hottest state, pinned to callee-saved registers on x86-64 (gcc otherwise spills the
+   * memory base and size because of the calls in rare handlers). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  register uint8_t *mb __asm__("r12");
+  register uint64_t ms __asm__("r13");
+  register const lw_word *ip __asm__("rbx");
+  register lw_slot *fp __asm__("rbp");
+#else
   uint8_t *mb;
   uint64_t ms;
-  lw_slot *fp = e->fp;
+  const lw_word *ip;
+  lw_slot *fp;
+#endif
+  fp = e->fp;
   lw_frame *fr = e->frames;
   const uint32_t max_depth = store->config.max_call_depth;
   uint32_t depth = store->call_depth;
@@ -276,7 +287,6 @@ static lw_status run(const entry *e) {
   lw_trap trap = LW_TRAP_NONE;
   const char *trap_text = NULL;
   lw_status status;
-  const lw_word *ip;
 
   /* callee state for the shared call path */
   lw_func *callee;
@@ -654,7 +664,11 @@ trap_memory:
   trap = LW_TRAP_MEMORY_OUT_OF_BOUNDS;
 trapped: {
   char name_buf[64];
-  if (!trap_text) trap_text = lw_trap_text(trap);
+  /* errors.c words this trap as call_indirect sees it; table instructions want the other
+   * wording of the spec */
+  if (!trap_text)
+    trap_text = trap == LW_TRAP_TABLE_OUT_OF_BOUNDS ? "out of bounds table access"
+                                                     : lw_trap_text(trap);
   status = lw_error_trap(e->err, trap, "%s in function '%s'", trap_text,
                          lw_func_debug_name(func, name_buf, sizeof name_buf));
   goto done;
