@@ -20,6 +20,14 @@
 #define MIN_VALUE_STACK_BYTES (64u * 1024u)
 #define DEFAULT_STACK_SIZE 8192u
 
+/* One event of a chunk, as found by the validation pass. */
+typedef struct event_span {
+  size_t start, header, header_end, body, end; /* byte offsets */
+  uint64_t sec;
+  uint32_t nsec;
+  bool group_marker;
+} event_span;
+
 /* Everything that belongs to one instance of the module; rebuilt after a timeout. */
 typedef struct filter_instance {
   lw_store *store;
@@ -62,6 +70,8 @@ struct lw_filter {
   lw_buf copy;              /* the record as the guest sees it */
   lw_buf body_out;          /* chunk mode: one record's result */
   lw_json_scratch scratch;
+  event_span *spans;        /* chunk mode: the events found by the validation pass */
+  size_t span_cap;
 
   lw_filter_metrics metrics;
 };
@@ -404,6 +414,7 @@ void lw_filter_free(lw_filter *f) {
   lw_buf_free(&f->copy);
   lw_buf_free(&f->body_out);
   lw_json_scratch_free(&f->scratch);
+  free(f->spans);
   free(f);
 }
 
@@ -695,13 +706,6 @@ lw_status lw_filter_record(lw_filter *f, const char *tag, size_t tag_len, uint64
 
 /* ---- chunks --------------------------------------------------------------------------------- */
 
-typedef struct event_span {
-  size_t start, header, header_end, body, end; /* byte offsets */
-  uint64_t sec;
-  uint32_t nsec;
-  bool group_marker;
-} event_span;
-
 static inline uint32_t read_be32(const uint8_t *p) {
   return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
@@ -783,7 +787,7 @@ lw_status lw_filter_chunk(lw_filter *f, const char *tag, size_t tag_len, const u
   uint64_t t0 = lw_monotonic_ns();
 
   /* Pass 1: validate the whole chunk, so a corrupt one reaches no guest and emits nothing. */
-  size_t pos = 0, index = 0;
+  size_t pos = 0, count = 0;
   event_span ev;
   while (pos < len) {
     const char *why = parse_event(chunk, len, &pos, &ev);
@@ -792,41 +796,45 @@ lw_status lw_filter_chunk(lw_filter *f, const char *tag, size_t tag_len, const u
       return lw_error_set(err, LW_ERR_MALFORMED,
                           "corrupt chunk: event %zu (starting at byte %zu): %s at byte offset "
                           "%zu of %zu",
-                          index, ev.start, why, pos, len);
+                          count, ev.start, why, pos, len);
     }
-    index++;
+    if (count == f->span_cap) {
+      size_t cap = f->span_cap ? f->span_cap * 2 : 256;
+      event_span *spans = realloc(f->spans, cap * sizeof *spans);
+      if (!spans) goto nomem;
+      f->spans = spans;
+      f->span_cap = cap;
+    }
+    f->spans[count++] = ev;
   }
   if (!lw_buf_reserve(out, len + len / 2 + 64)) goto nomem;
 
   /* Pass 2: run the records. */
-  pos = 0;
-  index = 0;
-  while (pos < len) {
-    parse_event(chunk, len, &pos, &ev);
-    if (ev.group_marker) {
-      if (!lw_buf_put(out, chunk + ev.start, ev.end - ev.start)) goto nomem;
+  for (size_t index = 0; index < count; index++) {
+    const event_span *e = &f->spans[index];
+    if (e->group_marker) {
+      if (!lw_buf_put(out, chunk + e->start, e->end - e->start)) goto nomem;
       continue;
     }
     lw_record_outcome outcome;
     lw_error rec_err;
-    lw_status st = process_record(f, tag, tag_len, ev.sec, ev.nsec, chunk + ev.body,
-                                  ev.end - ev.body, &f->body_out, &outcome, &rec_err);
+    lw_status st = process_record(f, tag, tag_len, e->sec, e->nsec, chunk + e->body,
+                                  e->end - e->body, &f->body_out, &outcome, &rec_err);
     if (st != LW_OK && f->log) f->log(f->log_user, rec_err.message);
     switch (outcome) {
     case LW_RECORD_REPLACED:
       if (!lw_buf_byte(out, 0x92) ||
-          !lw_buf_put(out, chunk + ev.header, ev.header_end - ev.header) ||
+          !lw_buf_put(out, chunk + e->header, e->header_end - e->header) ||
           !lw_buf_put(out, f->body_out.data, f->body_out.len))
         goto nomem;
       break;
     case LW_RECORD_KEPT:
-      if (!lw_buf_put(out, chunk + ev.start, ev.end - ev.start)) goto nomem;
+      if (!lw_buf_put(out, chunk + e->start, e->end - e->start)) goto nomem;
       break;
     case LW_RECORD_DROPPED:
     case LW_RECORD_FAILED:
       break;
     }
-    index++;
   }
   f->metrics.chunks++;
   f->metrics.time_ns += lw_monotonic_ns() - t0;

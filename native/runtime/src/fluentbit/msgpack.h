@@ -71,7 +71,36 @@ typedef struct lw_mp_item {
 /* Read one item's header at *pos (for str/bin/ext the payload too) and advance *pos past it;
  * containers leave *pos at their first element. Returns NULL, or a reason ("truncated",
  * "invalid type byte 0xc1") with *pos left at the item's first byte. */
-const char *lw_mp_read(const uint8_t *buf, size_t len, size_t *pos, lw_mp_item *item);
+const char *lw_mp_read_slow(const uint8_t *buf, size_t len, size_t *pos, lw_mp_item *item);
+static inline const char *lw_mp_read(const uint8_t *buf, size_t len, size_t *pos,
+                                     lw_mp_item *item) {
+  /* The one-byte-header forms (most keys, small values, small containers) inline. */
+  if (*pos < len) {
+    uint8_t t = buf[*pos];
+    if (t <= 0x7f) {
+      item->kind = LW_MP_UINT;
+      item->v.u = t;
+      *pos += 1;
+      return NULL;
+    }
+    if ((t & 0xe0) == 0xa0) {
+      uint32_t n = t & 0x1f;
+      if (len - *pos - 1 >= n) {
+        item->kind = LW_MP_STR;
+        item->v.bytes.ptr = buf + *pos + 1;
+        item->v.bytes.len = n;
+        *pos += 1 + n;
+        return NULL;
+      }
+    } else if ((t & 0xe0) == 0x80) {
+      item->kind = t < 0x90 ? LW_MP_MAP : LW_MP_ARRAY;
+      item->v.count = t & 0x0f;
+      *pos += 1;
+      return NULL;
+    }
+  }
+  return lw_mp_read_slow(buf, len, pos, item);
+}
 
 /* Skip one complete object (containers with their contents), without recursion. Returns NULL
  * or a reason; on error *pos is the offset of the offending byte. */

@@ -17,7 +17,7 @@ static inline const char *take_bytes(const uint8_t *buf, size_t len, size_t *pos
   return NULL;
 }
 
-const char *lw_mp_read(const uint8_t *buf, size_t len, size_t *pos, lw_mp_item *item) {
+const char *lw_mp_read_slow(const uint8_t *buf, size_t len, size_t *pos, lw_mp_item *item) {
   if (*pos >= len) return "truncated";
   const uint8_t *p = buf + *pos;
   size_t avail = len - *pos;
@@ -108,19 +108,54 @@ const char *lw_mp_read(const uint8_t *buf, size_t len, size_t *pos, lw_mp_item *
   return "invalid type byte"; /* unreachable: every byte value is handled above */
 }
 
+/* Bytes after the type byte that hold a length or a fixed payload, for 0xc0..0xdf. */
+static const uint8_t header_extra[32] = {
+    0, 0, 0, 0, 1, 2, 4,  /* nil, (c1), false, true, bin 8/16/32 */
+    1, 2, 4,              /* ext 8/16/32 length (type byte counted below) */
+    4, 8,                 /* float 32/64 */
+    1, 2, 4, 8,           /* uint 8..64 */
+    1, 2, 4, 8,           /* int 8..64 */
+    1, 1, 1, 1, 1,        /* fixext 1..16: the type byte */
+    1, 2, 4,              /* str 8/16/32 */
+    2, 4, 2, 4};          /* array 16/32, map 16/32 */
+
 const char *lw_mp_skip(const uint8_t *buf, size_t len, size_t *pos) {
-  /* Objects still to read at this level and below; each item costs one and adds its
-   * children. Every item takes at least one byte, so more pending items than remaining bytes
-   * means truncation: this bounds the counter and rejects huge declared counts early. */
+  /* Objects still to skip at this level and below; each costs one and adds its children.
+   * Every object takes at least one byte, so more pending objects than remaining bytes means
+   * truncation: this bounds the counter and rejects huge declared counts early. Sizes are
+   * computed from the type byte without decoding values. */
   uint64_t pending = 1;
-  lw_mp_item item;
+  size_t p = *pos;
   while (pending) {
-    const char *why = lw_mp_read(buf, len, pos, &item);
-    if (why) return why;
+    if (p >= len) { *pos = p; return "truncated"; }
+    uint8_t t = buf[p];
     pending--;
-    if (item.kind == LW_MP_ARRAY) pending += item.v.count;
-    else if (item.kind == LW_MP_MAP) pending += 2 * (uint64_t)item.v.count;
-    if (pending > len - *pos) return "truncated";
+    uint64_t skip; /* bytes of this object, container contents excluded */
+    if (t <= 0x7f || t >= 0xe0) skip = 1;
+    else if (t <= 0x8f) { skip = 1; pending += 2 * (uint64_t)(t & 0x0f); }
+    else if (t <= 0x9f) { skip = 1; pending += t & 0x0f; }
+    else if (t <= 0xbf) skip = 1 + (uint64_t)(t & 0x1f);
+    else {
+      size_t extra = header_extra[t - 0xc0];
+      if (t == 0xc1) { *pos = p; return "invalid type byte 0xc1"; }
+      if (len - p - 1 < extra) { *pos = p; return "truncated"; }
+      const uint8_t *q = buf + p + 1;
+      uint64_t n = extra == 1 ? q[0] : extra == 2 ? be16(q) : extra == 4 ? be32(q) : 0;
+      switch (t) {
+      case 0xc4: case 0xc5: case 0xc6: case 0xd9: case 0xda: case 0xdb:
+        skip = 1 + extra + n; break;                          /* bin, str */
+      case 0xc7: case 0xc8: case 0xc9: skip = 1 + extra + 1 + n; break; /* ext */
+      case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+        skip = 2 + ((uint64_t)1 << (t - 0xd4)); break;        /* fixext */
+      case 0xdc: case 0xdd: skip = 1 + extra; pending += n; break;
+      case 0xde: case 0xdf: skip = 1 + extra; pending += 2 * n; break;
+      default: skip = 1 + extra; break;                       /* scalars */
+      }
+    }
+    if (len - p < skip) { *pos = p; return "truncated"; }
+    p += skip;
+    if (pending > len - p) { *pos = p; return "truncated"; }
   }
+  *pos = p;
   return NULL;
 }
