@@ -1,7 +1,7 @@
 /* logwasm-aot-run: load a .lwaot artifact (or a .wasm, for comparison), instantiate it and call
  * one export with arguments from the command line. Used by test/aot and for measurements.
  *
- *   logwasm-aot-run [--repeat N] [--time] [--depth N] FILE FUNC [ARG...]
+ *   logwasm-aot-run [--repeat N] [--time] [--depth N] [--deadline-ms N] FILE FUNC [ARG...]
  *   logwasm-aot-run --check FILE
  *
  * Imports it provides: env.host_add(i32,i32)->i32, env.host_trap(), and
@@ -108,19 +108,21 @@ int main(int argc, char **argv) {
   long repeat = 1;
   bool timing = false, check = false;
   uint32_t depth = 0;
+  long deadline_ms = 0;
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
     if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atol(argv[++i]);
     else if (!strcmp(argv[i], "--time")) timing = true;
     else if (!strcmp(argv[i], "--check")) check = true;
     else if (!strcmp(argv[i], "--depth") && i + 1 < argc) depth = (uint32_t)atol(argv[++i]);
+    else if (!strcmp(argv[i], "--deadline-ms") && i + 1 < argc) deadline_ms = atol(argv[++i]);
     else {
       fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
     }
   }
   if (i >= argc || (!check && i + 1 >= argc)) {
-    fprintf(stderr, "usage: logwasm-aot-run [--repeat N] [--time] [--depth N] FILE FUNC [ARG...]\n"
+    fprintf(stderr, "usage: logwasm-aot-run [--repeat N] [--time] [--depth N] [--deadline-ms N] FILE FUNC [ARG...]\n"
                     "       logwasm-aot-run --check FILE\n");
     return 2;
   }
@@ -178,6 +180,7 @@ int main(int argc, char **argv) {
     printf("error: %s takes %u arguments\n", func_name, np);
     return 1;
   }
+  if (deadline_ms > 0) lw_store_set_deadline(store, lw_monotonic_ns() + (uint64_t)deadline_ms * 1000000u);
   uint64_t slots[64] = {0};
   struct timespec t0, t1;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);

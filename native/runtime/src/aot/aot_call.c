@@ -156,6 +156,15 @@ lw_status lw_aot_invoke(lw_func *func, lw_slot *slots, lw_error *err) {
                          lw_func_debug_name(func, name_buf, sizeof name_buf));
   }
 
+  /* an interrupt or deadline already due stops the call before it starts, as in the
+   * interpreter (compiled code polls only in loops and recursive functions) */
+  if (lw_store_should_stop(store)) {
+    char name_buf[64];
+    return lw_error_trap(err, LW_TRAP_INTERRUPTED, "%s in function '%s'",
+                         lw_trap_text(LW_TRAP_INTERRUPTED),
+                         lw_func_debug_name(func, name_buf, sizeof name_buf));
+  }
+
   lw_aot_entry entry;
   entry.err = err;
   entry.status = LW_OK;
