@@ -1,0 +1,213 @@
+// WASI preview1 and logwasm-run, as part of `npm test`:
+//  - the 72 conformance programs of the WASI testsuite must all pass (run-wasi-testsuite.mjs);
+//  - the sandbox refuses every way out of a preopen and every out-of-bounds guest pointer
+//    (test/wasi/fixtures/sandbox.c, compiled with clang-14 --target=wasm32-wasi when present);
+//  - the command line reports errors as documented (exit 1 / 134 / 124, "logwasm-run:" prefix).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const runner = process.env.LOGWASM_RUN || path.join(repo, 'build', 'runtime', 'logwasm-run');
+const suite = process.env.WASI_TESTSUITE || '/work/shared/wasi-testsuite';
+const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+
+function run(args, opts = {}) {
+  return spawnSync(runner, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000, ...opts });
+}
+
+function tmpdir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwasm-wasi-test-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function wat(t, dir, name, text) {
+  const src = path.join(dir, `${name}.wat`);
+  const out = path.join(dir, `${name}.wasm`);
+  fs.writeFileSync(src, text);
+  const r = spawnSync('wat2wasm', [src, '-o', out]);
+  assert.equal(r.status, 0, r.stderr?.toString());
+  return out;
+}
+
+test('the WASI testsuite: 72 of 72 programs pass', { timeout: 30 * 60 * 1000 }, async (t) => {
+  assert.ok(fs.existsSync(runner), `logwasm-run not built at ${runner} (npm run build:runtime)`);
+  if (!fs.existsSync(suite)) {
+    t.skip(`no WASI testsuite at ${suite}`);
+    return;
+  }
+  const { status, stdout } = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(here, 'run-wasi-testsuite.mjs'), '--runner', runner], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.on('close', (code) => resolve({ status: code, stdout: out }));
+  });
+  const summary = stdout.trim().split('\n').at(-1);
+  const failures = stdout.split('\n').filter((l) => l.startsWith('FAIL')).join('\n');
+  assert.equal(summary, 'wasi: 72 passed, 0 failed', failures);
+  assert.equal(status, 0);
+});
+
+test('the sandbox refuses escapes and out-of-bounds pointers', (t) => {
+  if (!has('clang-14')) {
+    t.skip('clang-14 (wasm32-wasi) not available to build the probe');
+    return;
+  }
+  const dir = tmpdir(t);
+  const wasm = path.join(dir, 'sandbox.wasm');
+  const cc = spawnSync('clang-14', ['--target=wasm32-wasi', '-O2', path.join(here, 'fixtures', 'sandbox.c'), '-o', wasm]);
+  if (cc.status !== 0) {
+    t.skip(`cannot build the probe: ${cc.stderr}`);
+    return;
+  }
+  const root = path.join(dir, 'root');
+  fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'outside'));
+  fs.writeFileSync(path.join(dir, 'outside', 'secret'), 'secret\n');
+  fs.writeFileSync(path.join(root, 'sub', 'file'), 'inside\n');
+  fs.symlinkSync('sub', path.join(root, 'in'));
+  fs.symlinkSync('../outside', path.join(root, 'esc'));
+  fs.symlinkSync('/etc', path.join(root, 'abs'));
+  fs.symlinkSync('loop', path.join(root, 'loop'));
+
+  const r = run([`--map-dir=/::${root}`, wasm]);
+  assert.equal(r.status, 0, r.stderr.toString());
+  const got = Object.fromEntries(r.stdout.toString().trim().split('\n').map((l) => l.split('=')).map(([k, v]) => [k, Number(v)]));
+  const OK = 0, BADF = 8, FAULT = 21, LOOP = 32, NOTCAPABLE = 76;
+  const expected = {
+    inside_file: OK, inside_dotdot: OK, inside_symlink: OK, inside_symlink_final: OK,
+    dotdot_escape: NOTCAPABLE, dotdot_deep_escape: NOTCAPABLE, absolute_path: NOTCAPABLE,
+    symlink_escape_middle: NOTCAPABLE, symlink_escape_final: NOTCAPABLE,
+    symlink_escape_trailing_slash: NOTCAPABLE, absolute_symlink_middle: NOTCAPABLE,
+    absolute_symlink_final: NOTCAPABLE, symlink_loop: LOOP, symlink_nofollow: LOOP,
+    create_absolute_symlink: NOTCAPABLE, create_relative_symlink: OK, read_through_new_symlink: OK,
+    mkdir_escape: NOTCAPABLE, unlink_escape: NOTCAPABLE, stat_escape: NOTCAPABLE,
+    rename_escape: NOTCAPABLE, link_escape: NOTCAPABLE,
+    fault_write_buffer: FAULT, fault_write_iovs: FAULT, fault_write_result: FAULT,
+    fault_read_buffer: FAULT, fault_path: FAULT, fault_path_huge_len: FAULT, fault_args: FAULT,
+    fault_random: FAULT, random_ok: OK, bad_fd: BADF,
+  };
+  assert.deepEqual(got, expected);
+  // Nothing outside the root was touched.
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'outside')), ['secret']);
+  assert.equal(fs.readFileSync(path.join(dir, 'outside', 'secret'), 'utf8'), 'secret\n');
+  assert.equal(fs.readlinkSync(path.join(root, 'made2')), 'sub/file');
+  assert.ok(!fs.existsSync(path.join(root, 'made')), 'absolute symlink must not be created');
+});
+
+test('logwasm-run: command line behaviour', async (t) => {
+  assert.ok(fs.existsSync(runner), `logwasm-run not built at ${runner}`);
+  if (!has('wat2wasm')) {
+    t.skip('wat2wasm not available');
+    return;
+  }
+  const dir = tmpdir(t);
+
+  await t.test('a missing file is exit 1 with the path', () => {
+    const r = run([path.join(dir, 'nope.wasm')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /^logwasm-run: cannot read '.*nope\.wasm': No such file/);
+  });
+
+  await t.test('a malformed module is exit 1 with the engine message', () => {
+    const bad = path.join(dir, 'bad.wasm');
+    fs.writeFileSync(bad, Buffer.from('not wasm at all'));
+    const r = run([bad]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /^logwasm-run: .+/);
+  });
+
+  await t.test('an unknown import is exit 1 naming it', () => {
+    const m = wat(t, dir, 'imp', '(module (import "env" "nothere" (func)) (func (export "_start")))');
+    const r = run([m]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /^logwasm-run: .*env.*nothere/);
+  });
+
+  await t.test('a trap is exit 134 with the trap message', () => {
+    const m = wat(t, dir, 'trap', '(module (func (export "_start") unreachable))');
+    const r = run([m]);
+    assert.equal(r.status, 134);
+    assert.match(r.stderr.toString(), /^logwasm-run: trap: unreachable/);
+  });
+
+  await t.test('proc_exit(n) is exit n, writes reach stdout, argv counts the module path', () => {
+    const m = wat(t, dir, 'exit', `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_unstable" "proc_exit" (func $exit (param i32)))
+      (import "wasi_snapshot_preview1" "args_sizes_get" (func $as (param i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 16) "hi\\n")
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 3))
+        (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (drop (call $as (i32.const 32) (i32.const 36)))
+        (call $exit (i32.add (i32.const 40) (i32.load (i32.const 32))))))`);
+    const r = run([m, 'a', 'b']);
+    assert.equal(r.stdout.toString(), 'hi\n');
+    assert.equal(r.status, 43); // 40 + argc (module, a, b)
+  });
+
+  await t.test('--invoke calls an export with typed arguments and prints results', () => {
+    const m = wat(t, dir, 'calc', `(module
+      (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+      (func (export "mix") (param i64 f64) (result i64 f64)
+        (i64.mul (local.get 0) (i64.const 2)) (f64.mul (local.get 1) (f64.const 0.5))))`);
+    let r = run(['--invoke', 'add', m, '22', '33']);
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stdout.toString(), 'i32:55\n');
+    r = run(['--invoke', 'add', m, '-1', '0x10']);
+    assert.equal(r.stdout.toString(), 'i32:15\n');
+    r = run(['--invoke=mix', m, '-4', '3']);
+    assert.equal(r.stdout.toString(), 'i64:-8\nf64:1.5\n');
+    r = run(['--invoke', 'add', m, '1']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /takes 2 argument/);
+    r = run(['--invoke', 'add', m, '1', 'x']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /must be i32/);
+    r = run(['--invoke', 'nothere', m]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /no function named 'nothere'/);
+  });
+
+  await t.test('--timeout-ms stops a looping program with exit 124', () => {
+    const m = wat(t, dir, 'loop', '(module (func (export "_start") (loop (br 0))))');
+    const started = Date.now();
+    const r = run(['--timeout-ms=200', m]);
+    assert.equal(r.status, 124, r.stderr.toString());
+    assert.match(r.stderr.toString(), /timed out after 200 ms/);
+    assert.ok(Date.now() - started < 10000);
+  });
+
+  await t.test('a missing --map-dir directory is exit 1 naming it', () => {
+    const m = wat(t, dir, 'nop', '(module (func (export "_start")))');
+    const r = run([`--map-dir=/::${path.join(dir, 'missing-dir')}`, m]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /missing-dir/);
+  });
+
+  await t.test('--env and --dir reach the guest', () => {
+    const m = wat(t, dir, 'env', `(module
+      (import "wasi_snapshot_preview1" "environ_sizes_get" (func $es (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "fd_prestat_get" (func $pg (param i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory 1)
+      (func (export "_start")
+        (drop (call $es (i32.const 0) (i32.const 4)))
+        ;; exit code = env count * 10 + (fd 3 is a preopen ? 1 : 0) + (fd 4 too ? 1 : 0)
+        (call $exit (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 10))
+          (i32.add (i32.eqz (call $pg (i32.const 3) (i32.const 8)))
+                   (i32.eqz (call $pg (i32.const 4) (i32.const 8))))))))`);
+    const r = run(['--env=A=1', '--env=B=2', `--dir=${dir}`, m]);
+    assert.equal(r.status, 21, r.stderr.toString());
+  });
+});
