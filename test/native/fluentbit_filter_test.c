@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "fluentbit/env_libc.h"
@@ -581,6 +582,89 @@ static void test_env_calls(const char *dir) {
   close_filter(&t);
 }
 
+/* Two filters on two threads at once (the addon runs chunks on worker threads): the env
+ * library's per-thread scratch and the JSON parser's locale must not interfere. */
+typedef struct thread_job {
+  test_filter t;
+  int good;
+} thread_job;
+
+static void *thread_main(void *arg) {
+  thread_job *job = arg;
+  for (int i = 0; i < 500; i++) {
+    char rec[64], want[64];
+    snprintf(rec, sizeof rec, "{\"message\":\"%0*d\"}", i % 20, 0);
+    snprintf(want, sizeof want, "{\"n\":%zu,\"s\":\"hi\"}", strlen(rec));
+    /* run_json's buffer is static: format here instead */
+    lw_buf body = {0}, out = {0}, json = {0};
+    lw_error err;
+    lw_record_outcome oc;
+    lw_json_to_msgpack(rec, strlen(rec), &body, &err);
+    lw_filter_record(job->t.filter, "k", 1, 1, 2, body.data, body.len, &out, &oc, &err);
+    if (oc == LW_RECORD_REPLACED && lw_msgpack_to_json(out.data, out.len, &json, &err) == LW_OK &&
+        json.len == strlen(want) && memcmp(json.data, want, json.len) == 0)
+      job->good++;
+    lw_buf_free(&body);
+    lw_buf_free(&out);
+    lw_buf_free(&json);
+  }
+  return NULL;
+}
+
+static void test_threads(const char *dir) {
+  char path[400];
+  snprintf(path, sizeof path, "%s/env_calls.wasm", dir);
+  thread_job jobs[2];
+  pthread_t threads[2];
+  for (int i = 0; i < 2; i++) {
+    jobs[i].good = 0;
+    if (open_filter(&jobs[i].t, base_config(path, "filter", LW_EVENT_JSON)) != LW_OK) {
+      CHECK(0, "threads: %s", jobs[i].t.err.message);
+      return;
+    }
+  }
+  for (int i = 0; i < 2; i++) pthread_create(&threads[i], NULL, thread_main, &jobs[i]);
+  for (int i = 0; i < 2; i++) pthread_join(threads[i], NULL);
+  for (int i = 0; i < 2; i++) {
+    CHECK(jobs[i].good == 500, "thread %d: %d of 500 records right", i, jobs[i].good);
+    close_filter(&jobs[i].t);
+  }
+}
+
+/* A timeout inside a chunk: that record fails, the instance is recreated, the next record of
+ * the same chunk runs on the new instance. */
+static void test_chunk_timeout(const char *dir) {
+  char path[400];
+  snprintf(path, sizeof path, "%s/behaviours.wasm", dir);
+  test_filter t;
+  lw_filter_config c = base_config(path, "filter", LW_EVENT_JSON);
+  c.timeout_ms = 30;
+  if (open_filter(&t, c) != LW_OK) {
+    CHECK(0, "behaviours.wasm: %s", t.err.message);
+    return;
+  }
+  lw_buf chunk = {0}, out = {0};
+  for (int i = 0; i < 2; i++) {
+    lw_mp_write_array_header(&chunk, 2);
+    lw_mp_write_uint(&chunk, 1);
+    put_json(&chunk, "{}");
+  }
+  lw_error err;
+  CHECK(lw_filter_chunk(t.filter, "loop", 4, chunk.data, chunk.len, &out, &err) == LW_OK &&
+            out.len == 0,
+        "timeout chunk");
+  lw_filter_metrics m;
+  lw_filter_metrics_get(t.filter, &m);
+  CHECK(m.errors_timeout == 2 && m.instance_recreations == 2, "timeouts %llu recreations %llu",
+        (unsigned long long)m.errors_timeout, (unsigned long long)m.instance_recreations);
+  CHECK(lw_filter_chunk(t.filter, "c", 1, chunk.data, chunk.len, &out, &err) == LW_OK,
+        "after timeouts");
+  CHECK_STR(chunk_to_text(out.data, out.len), "[1,{\"n\":1}]\n[1,{\"n\":2}]\n");
+  lw_buf_free(&chunk);
+  lw_buf_free(&out);
+  close_filter(&t);
+}
+
 /* ---- the example plugins -------------------------------------------------------------------- */
 
 static void test_examples(const char *fixtures) {
@@ -709,6 +793,8 @@ int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_
     test_chunks(wat_dir);
     test_load_errors(wat_dir);
     test_env_calls(wat_dir);
+    test_threads(wat_dir);
+    test_chunk_timeout(wat_dir);
   }
   if (fixtures) test_examples(fixtures);
   if (getenv("LOGWASM_MEASURE")) measure(wat_dir, fixtures ? fixtures : ".");

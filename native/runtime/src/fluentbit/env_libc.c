@@ -271,10 +271,6 @@ const char *lw_env_format(const uint8_t *mem, uint64_t mem_size, uint32_t fmt, u
 
 static lw_env_ctx *env_of(lw_host_ctx *ctx) { return lw_host_user_data(ctx); }
 
-/* Scratch buffer for printf output, reused: formatting happens on the filter's thread, one
- * call at a time per filter, but several filters may run on different threads. */
-static _Thread_local lw_buf format_buf;
-
 static void write_all(int fd, const uint8_t *p, size_t n) {
   while (n) {
     ssize_t w = write(fd, p, n);
@@ -351,10 +347,11 @@ ENV_FN(strdup) {
 /* printf family: format into format_buf, then deliver. */
 static lw_status format_or_trap(lw_host_ctx *ctx, const char *fn, uint32_t fmt, uint32_t va) {
   MEMORY();
-  format_buf.len = 0;
-  const char *why = lw_env_format(mem, mem_size, fmt, va, &format_buf);
+  lw_buf *format_buf = &env_of(ctx)->scratch; /* one filter is never entered concurrently */
+  format_buf->len = 0;
+  const char *why = lw_env_format(mem, mem_size, fmt, va, format_buf);
   if (why) return lw_host_trap(ctx, "%s: %s", fn, why);
-  if (format_buf.len > INT32_MAX) return lw_host_trap(ctx, "%s: output too long", fn);
+  if (format_buf->len > INT32_MAX) return lw_host_trap(ctx, "%s: output too long", fn);
   return LW_OK;
 }
 
@@ -362,8 +359,9 @@ static lw_status print_formatted(lw_host_ctx *ctx, uint64_t *slots, const char *
                                  uint32_t va) {
   lw_status st = format_or_trap(ctx, fn, fmt, va);
   if (st != LW_OK) return st;
-  write_all(env_of(ctx)->stdout_fd, format_buf.data, format_buf.len);
-  RET(format_buf.len);
+  lw_buf *format_buf = &env_of(ctx)->scratch;
+  write_all(env_of(ctx)->stdout_fd, format_buf->data, format_buf->len);
+  RET(format_buf->len);
   return LW_OK;
 }
 
@@ -373,15 +371,16 @@ static lw_status sprint_formatted(lw_host_ctx *ctx, uint64_t *slots, const char 
   lw_status st = format_or_trap(ctx, fn, fmt, va);
   if (st != LW_OK) return st;
   MEMORY();
-  size_t n = format_buf.len;
+  const lw_buf *format_buf = &env_of(ctx)->scratch;
+  size_t n = format_buf->len;
   if (!bounded) {
     CHECK_RANGE(fn, dst, (uint64_t)n + 1);
-    memcpy(mem + dst, format_buf.data, n);
+    memcpy(mem + dst, format_buf->data, n);
     mem[dst + n] = 0;
   } else if (size > 0) {
     size_t copy = n < size - 1 ? n : size - 1;
     CHECK_RANGE(fn, dst, (uint64_t)copy + 1);
-    memcpy(mem + dst, format_buf.data, copy);
+    memcpy(mem + dst, format_buf->data, copy);
     mem[dst + copy] = 0;
   }
   RET(n);
@@ -404,10 +403,11 @@ ENV_FN(puts) {
   STRLEN("puts", n, ARG(0));
   int fd = env_of(ctx)->stdout_fd;
   /* One write for text and newline keeps lines whole when several writers share the fd. */
-  format_buf.len = 0;
-  if (!lw_buf_put(&format_buf, mem + ARG(0), (size_t)n) || !lw_buf_byte(&format_buf, '\n'))
+  lw_buf *line = &env_of(ctx)->scratch;
+  line->len = 0;
+  if (!lw_buf_put(line, mem + ARG(0), (size_t)n) || !lw_buf_byte(line, '\n'))
     return lw_host_trap(ctx, "puts: out of host memory");
-  write_all(fd, format_buf.data, format_buf.len);
+  write_all(fd, line->data, line->len);
   RET(1);
   return LW_OK;
 }

@@ -11,6 +11,7 @@
 typedef struct lw_env_ctx {
   lw_guest_heap *heap; /* malloc family; NULL = every allocation fails (returns 0) */
   int stdout_fd;       /* printf, puts, putchar */
+  lw_buf scratch;      /* printf output, reused; free with lw_buf_free when done */
 } lw_env_ctx;
 
 /* Define every env function in linker (host functions owned by store). ctx must outlive the

@@ -139,6 +139,7 @@ static void instance_destroy(filter_instance *in) {
   if (in->linker) lw_linker_free(in->linker);
   if (in->wasi) lw_wasi_free(in->wasi);
   if (in->has_heap) lw_guest_heap_destroy(&in->heap);
+  lw_buf_free(&in->env.scratch);
   memset(in, 0, sizeof *in);
 }
 
