@@ -501,6 +501,30 @@ static void test_chunks(const char *dir) {
   const uint8_t not_event[] = {0x93, 0x01, 0x02, 0x03};
   st = lw_filter_chunk(t.filter, "dummy", 5, not_event, sizeof not_event, &out, &err);
   CHECK(st == LW_ERR_MALFORMED && strstr(err.message, "event 0"), "not an event: %s", err.message);
+  /* Mutated chunks: either rejected as corrupt or processed into a well-formed chunk. */
+  {
+    unsigned seed = 99;
+    int bad = 0;
+    uint8_t *m = malloc(chunk.len);
+    for (int n = 0; n < 3000; n++) {
+      memcpy(m, chunk.data, chunk.len);
+      size_t len = chunk.len;
+      for (int k = 0; k < 1 + n % 3; k++) {
+        seed = seed * 1103515245u + 12345u;
+        m[(seed >> 8) % len] = (uint8_t)(seed >> 20);
+      }
+      st = lw_filter_chunk(t.filter, "dummy", 5, m, len, &out, &err);
+      if (st == LW_OK) {
+        size_t pos = 0;
+        while (pos < out.len && !lw_mp_skip(out.data, out.len, &pos)) {}
+        if (pos != out.len) bad++;
+      } else if (st != LW_ERR_MALFORMED || out.len != 0) {
+        bad++;
+      }
+    }
+    free(m);
+    CHECK(bad == 0, "%d mutated chunks mishandled", bad);
+  }
   /* Empty chunk is fine. */
   CHECK(lw_filter_chunk(t.filter, "dummy", 5, chunk.data, 0, &out, &err) == LW_OK && out.len == 0,
         "empty chunk");

@@ -315,6 +315,63 @@ static void test_json_double_exact(void) {
   CHECK(mismatches == 0, "%d double format mismatches", mismatches);
 }
 
+/* Mutated inputs: every function either fails cleanly or produces output the other side
+ * accepts (run under ASan/UBSan by the sanitizer build). */
+static void test_mutations(void) {
+  const char *json =
+      "{\"a\":[1,-2,3.5,\"x\\u00e9\\ud83d\\ude00\",{\"b\":null,\"c\":true}],\"d\":"
+      "18446744073709551615,\"e\":{\"f\":\"g\",\"f\":[]},\"h\":-9223372036854775808}";
+  lw_buf mp = {0}, out = {0}, back = {0};
+  lw_json_scratch scratch = {0};
+  size_t at;
+  CHECK(!lw_json_parse(json, strlen(json), &mp, &at), "mutation seed parses");
+  unsigned seed = 4242;
+  int bad_roundtrips = 0;
+  uint8_t buf[512];
+  char text[512];
+  for (int n = 0; n < 20000; n++) {
+    /* msgpack side */
+    memcpy(buf, mp.data, mp.len);
+    size_t len = mp.len;
+    for (int k = 0; k < 1 + n % 4; k++) {
+      seed = seed * 1103515245u + 12345u;
+      buf[(seed >> 8) % len] = (uint8_t)(seed >> 20);
+    }
+    seed = seed * 1103515245u + 12345u;
+    if (seed & 0x40000) len = (seed >> 8) % len;
+    size_t pos = 0;
+    out.len = 0;
+    if (!lw_json_format(buf, len, &pos, &out, &scratch)) {
+      back.len = 0;
+      /* Our JSON must always parse back. */
+      if (lw_json_parse((const char *)out.data, out.len, &back, &at)) bad_roundtrips++;
+    }
+    pos = 0;
+    out.len = 0;
+    lw_mp_repack(buf, len, &pos, &out);
+    pos = 0;
+    lw_mp_skip(buf, len, &pos);
+    /* JSON side */
+    size_t tl = strlen(json);
+    memcpy(text, json, tl);
+    for (int k = 0; k < 1 + n % 3; k++) {
+      seed = seed * 1103515245u + 12345u;
+      text[(seed >> 8) % tl] = "{}[]\",:\\0123456789-.eEtrufalsn \x01\xff"[(seed >> 20) % 32];
+    }
+    out.len = 0;
+    if (!lw_json_parse(text, tl, &out, &at)) {
+      size_t p2 = 0;
+      back.len = 0;
+      if (lw_json_format(out.data, out.len, &p2, &back, &scratch) || p2 != out.len) bad_roundtrips++;
+    }
+  }
+  CHECK(bad_roundtrips == 0, "%d mutated inputs did not round-trip", bad_roundtrips);
+  lw_buf_free(&mp);
+  lw_buf_free(&out);
+  lw_buf_free(&back);
+  lw_json_scratch_free(&scratch);
+}
+
 /* The filter tests live in fluentbit_filter_test.c. */
 int fluentbit_filter_tests(const char *fixtures, int *checks_out, int *failures_out);
 int fluentbit_env_tests(int *checks_out, int *failures_out);
@@ -328,6 +385,7 @@ int main(int argc, char **argv) {
   test_json_parse();
   test_json_float_exact();
   test_json_double_exact();
+  test_mutations();
   fluentbit_env_tests(&checks, &failures);
   fluentbit_filter_tests(argc > 1 ? argv[1] : NULL, &checks, &failures);
   printf("%d checks, %d failed\n", checks, failures);
