@@ -176,9 +176,14 @@ function runFile(runnerCommand, jsonPath, name, timeoutSeconds) {
         result.problem = `the runner exited with status ${code} but reported ${result.failed} failures`;
       }
       if (result.problem) {
-        // Whatever the runner could not finish counts as failed, so a crash never looks green.
-        result.failed += notRun;
-        const tail = stderr.trim().split('\n').filter(Boolean).slice(-12).join('\n      ');
+        // Whatever the runner could not finish counts as failed, and a report after the last
+        // command (a leak at exit) as one failure, so a crash never looks green.
+        result.failed += notRun || 1;
+        // A sanitizer's report starts at its ERROR line (the end is the shadow-byte legend).
+        const shown = sanitizer
+          ? stderr.slice(stderr.lastIndexOf('\n', sanitizer.index) + 1).split('\n').filter(Boolean).slice(0, 16)
+          : stderr.trim().split('\n').filter(Boolean).slice(-12);
+        const tail = shown.join('\n      ');
         result.problem += notRun ? `; ${notRun} commands did not run` : '';
         if (tail) result.problem += `\n      stderr: ${tail}`;
       }

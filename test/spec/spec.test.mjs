@@ -143,6 +143,29 @@ test('a runner killed by a signal counts as failures of its file', { skip: !hasW
   }
 });
 
+test('a sanitizer report fails the file even when every check passed', { skip: !hasWast2json && 'wast2json is not installed' }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logwasm-spec-driver-'));
+  try {
+    const suite = path.join(dir, 'suite');
+    fs.mkdirSync(suite);
+    fs.writeFileSync(path.join(suite, 'tiny.wast'), '(module)\n');
+    // A stand-in runner: all checks pass, then LeakSanitizer reports at exit.
+    const fake = path.join(dir, 'leaking-runner.sh');
+    fs.writeFileSync(fake, '#!/bin/sh\necho "commands 1"\necho "ok 1 module"\n' +
+      'echo "total: 1 passed, 0 failed, 0 skipped"\n' +
+      'echo "==1==ERROR: LeakSanitizer: detected memory leaks" >&2\nexit 86\n');
+    fs.chmodSync(fake, 0o755);
+    const { status, stdout } = await runDriver(['--tier', 'interp', '--runner', fake],
+      { WASM_TESTSUITE: suite, LOGWASM_SPEC_CACHE: path.join(dir, 'cache') });
+    assert.equal(status, 1, stdout);
+    assert.match(stdout, /a sanitizer reported an error/);
+    assert.match(stdout, /ERROR: LeakSanitizer: detected memory leaks/);
+    assert.equal(lastLine(stdout), 'spec: 1 passed, 1 failed, 0 skipped');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('without a testsuite the run is skipped, not failed', async () => {
   const { status, stdout } = await runDriver(['--tier', 'interp'],
     { WASM_TESTSUITE: path.join(os.tmpdir(), 'logwasm-no-such-testsuite') });
