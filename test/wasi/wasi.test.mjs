@@ -188,6 +188,18 @@ test('logwasm-run: command line behaviour', async (t) => {
     assert.ok(Date.now() - started < 10000);
   });
 
+  await t.test('without _start, main(argc, argv) runs and returns the exit code', () => {
+    let m = wat(t, dir, 'main', `(module (global $g (mut i32) (i32.const 0))
+      (func (export "_initialize") (global.set $g (i32.const 5)))
+      (func (export "main") (param i32 i32) (result i32) (i32.add (global.get $g) (local.get 0))))`);
+    let r = run([m]);
+    assert.equal(r.status, 5, r.stderr.toString());
+    m = wat(t, dir, 'lib', '(module (func (export "helper")))');
+    r = run([m]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /^logwasm-run: the module has no '_start' export/);
+  });
+
   await t.test('a missing --map-dir directory is exit 1 naming it', () => {
     const m = wat(t, dir, 'nop', '(module (func (export "_start")))');
     const r = run([`--map-dir=/::${path.join(dir, 'missing-dir')}`, m]);

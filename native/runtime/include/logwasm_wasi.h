@@ -57,8 +57,10 @@ void lw_wasi_free(lw_wasi *wasi);
 
 /* Instantiate module (imports resolved by linker, which should hold lw_wasi_define's
  * functions) and call its "_start". A normal return is exit code 0, proc_exit(n) is exit
- * code n: both return LW_OK. Instantiation errors, traps and a missing "_start" return
- * their status with err filled. */
+ * code n: both return LW_OK. Without "_start", an exported "__main_argc_argv" or "main"
+ * (taking () or (i32 argc, i32 argv), returning nothing or an i32 exit code) is called with
+ * argc 0 and argv NULL, after "_initialize" if exported. Instantiation errors, traps and a
+ * missing entry point (LW_ERR_LINK) return their status with err filled. */
 lw_status lw_wasi_run_command(lw_store *store, const lw_module *module, lw_linker *linker,
                               lw_wasi *wasi, int *exit_code, lw_error *err);
 

@@ -381,6 +381,44 @@ lw_status lw_wasi_define(lw_wasi *wasi, lw_store *store, lw_linker *linker) {
 
 /* ---- running a command --------------------------------------------------------------------- */
 
+/* No _start: a module built around main (exec_wasi accepts those too). main() or
+ * main(argc, argv) / __main_argc_argv(argc, argv) is called with argc = 0, argv = NULL after
+ * the reactor initializer; its result is the exit code. */
+static lw_status run_main(lw_instance *instance, int *exit_code, lw_error *err) {
+  static const char *const names[] = {"__main_argc_argv", "main"};
+  lw_func *main_fn = NULL;
+  for (size_t i = 0; i < 2 && !main_fn; i++) main_fn = lw_instance_func(instance, names[i]);
+  uint32_t np = 0, nr = 0;
+  const lw_valtype *pt = NULL, *rt = NULL;
+  if (main_fn) lw_func_type(main_fn, &np, &pt, &nr, &rt);
+  bool usable = main_fn && nr <= 1 && (nr == 0 || rt[0] == LW_I32) &&
+                (np == 0 || (np == 2 && pt[0] == LW_I32 && pt[1] == LW_I32));
+  if (!usable) {
+    set_error(err, LW_ERR_LINK,
+              "the module has no '_start' export (nor a usable 'main'), so it is not a WASI "
+              "command; a reactor or library module needs its exports called directly");
+    return LW_ERR_LINK;
+  }
+  lw_func *init = lw_instance_func(instance, "_initialize");
+  if (init) {
+    lw_status st = lw_call(init, NULL, 0, NULL, 0, err);
+    if (st == LW_ERR_EXIT) {
+      *exit_code = err->exit_code;
+      return LW_OK;
+    }
+    if (st != LW_OK) return st;
+  }
+  lw_value args[2] = {{.type = LW_I32, .of.i32 = 0}, {.type = LW_I32, .of.i32 = 0}};
+  lw_value result = {.type = LW_I32, .of.i32 = 0};
+  lw_status st = lw_call(main_fn, args, np, &result, nr, err);
+  if (st == LW_ERR_EXIT) {
+    *exit_code = err->exit_code;
+    return LW_OK;
+  }
+  if (st == LW_OK) *exit_code = nr ? result.of.i32 : 0;
+  return st;
+}
+
 lw_status lw_wasi_run_command(lw_store *store, const lw_module *module, lw_linker *linker,
                               lw_wasi *wasi, int *exit_code, lw_error *err) {
   (void)wasi;
@@ -395,18 +433,16 @@ lw_status lw_wasi_run_command(lw_store *store, const lw_module *module, lw_linke
   }
   if (st != LW_OK) return st;
   lw_func *start = lw_instance_func(instance, "_start");
-  if (!start) {
-    set_error(err, LW_ERR_LINK,
-              "the module has no '_start' export, so it is not a WASI command (a reactor or "
-              "library module needs --invoke NAME)");
-    return LW_ERR_LINK;
-  }
-  uint32_t np, nr;
-  const lw_valtype *pt, *rt;
-  lw_func_type(start, &np, &pt, &nr, &rt);
-  if (np != 0 || nr != 0) {
-    set_error(err, LW_ERR_LINK, "'_start' must take no parameters and return nothing");
-    return LW_ERR_LINK;
+  if (start) {
+    uint32_t np, nr;
+    const lw_valtype *pt, *rt;
+    lw_func_type(start, &np, &pt, &nr, &rt);
+    if (np != 0 || nr != 0) {
+      set_error(err, LW_ERR_LINK, "'_start' must take no parameters and return nothing");
+      return LW_ERR_LINK;
+    }
+  } else {
+    return run_main(instance, exit_code, err);
   }
   st = lw_call(start, NULL, 0, NULL, 0, err);
   if (st == LW_ERR_EXIT) {
