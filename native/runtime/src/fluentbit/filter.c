@@ -508,14 +508,13 @@ static lw_status read_result(lw_filter *f, uint32_t result, lw_buf *out, bool *d
       size_t show = len - from < 40 ? len - from : 40;
       return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
                             "%s: '%s' returned text that is not JSON (%s at offset %zu, near "
-                            "\"%.*s\"); the record is dropped",
+                            "\"%.*s\")",
                             f->name, f->function_name, why, at, (int)show, text + from);
     }
     if (!is_map_byte(out->data[0])) {
       out->len = 0;
       return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                            "%s: '%s' returned JSON that is not an object (\"%.*s\"); the "
-                            "record is dropped",
+                            "%s: '%s' returned JSON that is not an object (\"%.*s\")",
                             f->name, f->function_name, (int)(len < 40 ? len : 40), text);
     }
     return LW_OK;
@@ -526,13 +525,11 @@ static lw_status read_result(lw_filter *f, uint32_t result, lw_buf *out, bool *d
   const char *why = lw_mp_skip(mem, mem_size, &pos);
   if (why)
     return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                          "%s: '%s' returned 0x%x, which is not valid msgpack (%s at +%zu); "
-                          "the record is dropped",
+                          "%s: '%s' returned 0x%x, which is not valid msgpack (%s at +%zu)",
                           f->name, f->function_name, result, why, pos - result);
   if (!is_map_byte(mem[result]))
     return record_failure(f, err, FAIL_BAD_RESULT, LW_ERR_INVALID,
-                          "%s: '%s' returned msgpack that is not a map (type byte 0x%02x); the "
-                          "record is dropped",
+                          "%s: '%s' returned msgpack that is not a map (type byte 0x%02x)",
                           f->name, f->function_name, mem[result]);
   if (!lw_buf_put(out, mem + result, pos - result))
     return record_failure(f, err, FAIL_OTHER, LW_ERR_NOMEM, "%s: out of host memory", f->name);
@@ -555,6 +552,7 @@ static lw_status call_guest(lw_filter *f, const char *tag, size_t tag_len, uint6
   set_deadline(f);
   uint32_t addr = 0;
   lw_status st;
+  const char *callee = "malloc"; /* for messages: which guest call failed */
   if (in->guest_malloc) {
     uint64_t slots[1] = {total};
     st = lw_call_raw(in->guest_malloc, slots, err);
@@ -594,6 +592,7 @@ static lw_status call_guest(lw_filter *f, const char *tag, size_t tag_len, uint6
 
   uint64_t slots[6] = {addr, (uint32_t)tag_len, (uint32_t)sec, nsec,
                        addr + (uint32_t)rec_offset, (uint32_t)rec_len};
+  callee = f->function_name;
   st = lw_call_raw(in->fn, slots, err);
   if (st != LW_OK) {
     if (!(st == LW_ERR_TRAP && err->trap == LW_TRAP_INTERRUPTED)) {
@@ -618,23 +617,23 @@ call_failed:
     memcpy(inner, err->message, sizeof inner);
     if (st == LW_ERR_TRAP && err->trap == LW_TRAP_INTERRUPTED) {
       record_failure(f, err, FAIL_TIMEOUT, LW_ERR_TRAP,
-                     "%s: '%s' timed out after %u ms (wasm_timeout); the record is dropped and "
-                     "the instance recreated, its state reset",
-                     f->name, f->function_name, f->timeout_ms);
+                     "%s: '%s' timed out after %u ms (wasm_timeout); the instance was recreated, "
+                     "its state reset",
+                     f->name, callee, f->timeout_ms);
       err->trap = LW_TRAP_INTERRUPTED;
       recreate_instance(f);
       return LW_ERR_TRAP;
     }
     if (st == LW_ERR_EXIT) {
       int code = err->exit_code;
-      record_failure(f, err, FAIL_TRAP, LW_ERR_EXIT, "%s: '%s' called exit(%d); the record is dropped",
-                     f->name, f->function_name, code);
+      record_failure(f, err, FAIL_TRAP, LW_ERR_EXIT, "%s: '%s' called exit(%d)",
+                     f->name, callee, code);
       err->exit_code = code;
       return LW_ERR_EXIT;
     }
     lw_trap trap = err->trap;
     record_failure(f, err, st == LW_ERR_TRAP ? FAIL_TRAP : FAIL_OTHER, st,
-                   "%s: '%s' failed: %s", f->name, f->function_name, inner);
+                   "%s: '%s' failed: %s", f->name, callee, inner);
     err->trap = trap;
     return st;
   }
