@@ -124,7 +124,10 @@ void lw_filter_metrics_get(const lw_filter *filter, lw_filter_metrics *out);
 /* Helpers the host also needs, with exactly the filter's semantics (section 2):
  * msgpack value -> compact JSON (Fluent Bit formatting, one object, no NUL appended), and
  * JSON text -> msgpack (integers stay integers, exact over i64/u64; smallest encodings).
- * lw_json_to_msgpack accepts any single JSON value surrounded by optional whitespace. */
+ * lw_json_to_msgpack accepts any single JSON value surrounded by optional whitespace.
+ * Where the contract is silent, lw_msgpack_to_json writes ext values, NaN and Infinity as null,
+ * invalid UTF-8 bytes as \ufffd and non-string map keys as the string of their JSON text; a
+ * repeated string key is written once, at its last position, with its last value. */
 lw_status lw_msgpack_to_json(const uint8_t *msgpack, size_t len, lw_buf *out, lw_error *err);
 lw_status lw_json_to_msgpack(const char *json, size_t len, lw_buf *out, lw_error *err);
 
