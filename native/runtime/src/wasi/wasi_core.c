@@ -228,7 +228,7 @@ uint16_t lw_wasi_read_path(lw_wmem m, uint32_t ptr, uint32_t len, char **out) {
 
 static char **copy_strings(int count, const char *const *strings, bool *ok) {
   *ok = true;
-  if (count <= 0) return NULL;
+  if (count <= 0 || !strings) return NULL;
   char **copy = calloc((size_t)count, sizeof *copy);
   if (!copy) {
     *ok = false;
@@ -278,16 +278,22 @@ lw_status lw_wasi_new(const lw_wasi_config *config, lw_wasi **out, lw_error *err
     set_error(err, LW_ERR_NOMEM, "out of memory creating the WASI state");
     return LW_ERR_NOMEM;
   }
+  if (config->preopen_count > LW_WASI_MAX_FDS - 3) {
+    free(wasi);
+    set_error(err, LW_ERR_ARGUMENT, "too many preopened directories (%zu, at most %u)",
+              config->preopen_count, LW_WASI_MAX_FDS - 3);
+    return LW_ERR_ARGUMENT;
+  }
   bool ok_args, ok_env;
-  wasi->argc = config->argc > 0 ? config->argc : 0;
-  wasi->envc = config->envc > 0 ? config->envc : 0;
+  wasi->argc = config->argc > 0 && config->argv ? config->argc : 0;
+  wasi->envc = config->envc > 0 && config->envp ? config->envc : 0;
   wasi->argv = copy_strings(wasi->argc, config->argv, &ok_args);
   wasi->envp = copy_strings(wasi->envc, config->envp, &ok_env);
   uint32_t count = 3 + (uint32_t)config->preopen_count;
   if (count < 16) count = 16;
   wasi->fds = calloc(count, sizeof *wasi->fds);
   wasi->fd_count = count;
-  if (!ok_args || !ok_env || !wasi->fds || config->preopen_count > LW_WASI_MAX_FDS - 3) {
+  if (!ok_args || !ok_env || !wasi->fds) {
     lw_wasi_free(wasi);
     set_error(err, LW_ERR_NOMEM, "out of memory creating the WASI state");
     return LW_ERR_NOMEM;
@@ -296,7 +302,7 @@ lw_status lw_wasi_new(const lw_wasi_config *config, lw_wasi **out, lw_error *err
   setup_stdio(wasi, 1, config->stdout_fd >= 0 ? config->stdout_fd : 1, config->capture_stdout);
   setup_stdio(wasi, 2, config->stderr_fd >= 0 ? config->stderr_fd : 2, false);
 
-  for (size_t i = 0; i < config->preopen_count; i++) {
+  for (size_t i = 0; i < config->preopen_count && config->preopens; i++) {
     const lw_wasi_preopen *p = &config->preopens[i];
     const char *host = p->host_path ? p->host_path : "";
     const char *guest = p->guest_path ? p->guest_path : host;
