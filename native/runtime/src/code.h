@@ -162,7 +162,9 @@ struct lw_code {
   X(0x106, i64_trunc_sat_f64_s) X(0x107, i64_trunc_sat_f64_u)
 
 /* Memory accesses: X(wasm opcode, name, bytes). Loads: `dst addr offset`; stores:
- * `addr value offset`. */
+ * `addr value offset`. Each also has a `name_d` form with a fourth operand, a displacement
+ * added (mod 2^32) to the address first: `i32.add` of a negative constant before an access,
+ * which wasm's unsigned offsets cannot express, is folded into it. */
 #define LW_LOADS(X)                                                                            \
   X(0x28, i32_load, 4) X(0x29, i64_load, 8) X(0x2a, f32_load, 4) X(0x2b, f64_load, 8)          \
   X(0x2c, i32_load8_s, 1) X(0x2d, i32_load8_u, 1) X(0x2e, i32_load16_s, 2)                     \
@@ -183,8 +185,12 @@ struct lw_code {
   X(br_table)            /* a n off[0..n] (off[n] = default) */                                \
   X(return0)             /* */                                                                 \
   X(return1)             /* src: fp[0] = src, then return */                                   \
-  X(call)                /* funcidx base */                                                    \
-  X(call_indirect)       /* typeidx tableidx elem base */                                      \
+  X(call)                /* funcidx base (any function: imported, host, other instance) */     \
+  X(call_direct)         /* base pad; word struct lw_code * (same module) */                   \
+  X(call_indirect)       /* canonical type id, tableidx elem base */                           \
+  X(br_i32_and_nz_si)    /* a imm off: branch if (a & imm) != 0 */                             \
+  X(br_i32_and_z_si)     /* a imm off: branch if (a & imm) == 0 */                             \
+  X(copy2)               /* dst1 src1 dst2 src2, in that order */                              \
   X(exit)                /* ends lw_interp_call (the entry frame's return address) */          \
   X(copy)                /* dst src */                                                         \
   X(const64)             /* dst pad; word value */                                             \
@@ -227,7 +233,7 @@ typedef enum lw_op {
   LW_TRAPPING_BINOPS(LW_X_NAMED)
   LW_SPECIAL_UNOPS(LW_X_NAMED)
 #undef LW_X_NAMED
-#define LW_X_MEM(code, name, bytes) LW_OP_##name,
+#define LW_X_MEM(code, name, bytes) LW_OP_##name, LW_OP_##name##_d,
   LW_LOADS(LW_X_MEM)
   LW_STORES(LW_X_MEM)
 #undef LW_X_MEM

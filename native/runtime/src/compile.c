@@ -50,6 +50,7 @@ typedef struct cframe {
 /* The last emitted instruction, for peepholes that rewrite or replace it. */
 typedef struct last_instr {
   bool valid;
+  lw_op op;             /* LW_OP_COUNT when not worth knowing */
   uint32_t start, end;  /* word indices */
   uint32_t dst_pos;     /* u32 index of its destination operand */
   uint32_t dst;         /* destination slot */
@@ -80,6 +81,13 @@ typedef struct compiler {
 
   uint32_t local_count;
   uint32_t result_count;
+  struct lw_code *codes; /* every defined function's lw_code, allocated up front */
+  /* Locals whose value is a known constant (known_gen[x] == gen): set at function entry for
+   * declared locals (zero) and by local.set of a constant; forgotten at every join point. */
+  uint32_t *known_gen;
+  uint64_t *known_value;
+  uint32_t known_cap;
+  uint32_t gen;
   bool unreachable;
   uint32_t dead_depth; /* blocks opened inside unreachable code */
   last_instr last;
@@ -142,6 +150,7 @@ static void arg64(compiler *c, uint64_t v) {
 /* Records the just-finished instruction as one whose destination may be rewritten. */
 static void mark_dst(compiler *c, uint32_t dst_pos, uint32_t dst) {
   c->last.valid = true;
+  c->last.op = LW_OP_COUNT;
   c->last.is_cmp = false;
   c->last.unary_eqz = false;
   c->last.start = c->instr;
@@ -180,10 +189,24 @@ static void emit_const(compiler *c, uint32_t dst, uint64_t value) {
 
 static void emit_copy(compiler *c, uint32_t dst, uint32_t src) {
   if (dst == src) return;
+  if (c->last.valid && c->last.op == LW_OP_copy && c->last.end == c->len && !c->nomem) {
+    /* two copies in a row become one copy2 */
+    uint32_t start = c->last.start;
+    c->code[start].handler = c->handlers[LW_OP_copy2];
+    c->instr = start;
+    c->half = 0;
+    uint32_t pos = arg(c, dst);
+    arg(c, src);
+    mark_dst(c, pos, dst);
+    c->last.start = start;
+    c->last.op = LW_OP_copy2;
+    return;
+  }
   begin(c, LW_OP_copy);
   uint32_t pos = arg(c, dst);
   arg(c, src);
   mark_dst(c, pos, dst);
+  c->last.op = LW_OP_copy;
 }
 
 /* Writes entry e's value to slot dst without changing what the stack says (used on paths
@@ -259,8 +282,12 @@ static void patch_here(compiler *c, fixup f) {
   set_u32(c, f.pos, c->len - f.instr);
 }
 
-/* A label is placed here: nothing before it may be rewritten by peepholes. */
-static void label_here(compiler *c) { c->last.valid = false; }
+/* A label is placed here: nothing before it may be rewritten by peepholes, and what was known
+ * about locals' values no longer holds. */
+static void label_here(compiler *c) {
+  c->last.valid = false;
+  c->gen++;
+}
 
 static void emit_return(compiler *c) {
   uint32_t n = c->result_count;
@@ -595,6 +622,14 @@ static void compile_numeric(compiler *c, uint32_t code) {
   arg(c, a);
   arg(c, b);
   mark_dst(c, pos, dst);
+  c->last.op = (lw_op)(imm ? ni->op_imm : ni->op);
+  c->last.a = a;
+  c->last.b = b;
+  if (c->last.op == LW_OP_i32_and_si) {
+    c->last.is_cmp = true;
+    c->last.br_true = LW_OP_br_i32_and_nz_si;
+    c->last.br_false = LW_OP_br_i32_and_z_si;
+  }
   if (ni->br_true >= 0) {
     c->last.is_cmp = true;
     c->last.br_true = (lw_op)(ni->br_true + (imm ? 1 : 0));
@@ -604,10 +639,38 @@ static void compile_numeric(compiler *c, uint32_t code) {
   }
 }
 
+static bool local_known(compiler *c, uint32_t x, uint64_t value) {
+  return c->known_gen[x] == c->gen && c->known_value[x] == value;
+}
+
+/* If the entry at `depth` is the result of the i32.add-with-constant just emitted, takes
+ * that instruction back and gives its operands: the access adds the displacement itself. */
+static bool take_displacement(compiler *c, uint32_t depth, uint32_t *base, uint32_t *disp) {
+  if (c->stack[depth].kind != V_SLOT || !c->last.valid || c->last.op != LW_OP_i32_add_si ||
+      c->last.end != c->len || c->last.dst != home(c, depth))
+    return false;
+  *base = c->last.a;
+  *disp = c->last.b;
+  c->len = c->last.start;
+  c->last.valid = false;
+  return true;
+}
+
 static void compile_local_set(compiler *c, uint32_t x, bool tee) {
   uint32_t d = c->sp - 1;
   ventry e = c->stack[d];
   c->sp--;
+  if (e.kind == V_CONST) {
+    if (!local_known(c, x, e.value)) {
+      protect_local(c, x);
+      emit_const(c, x, e.value);
+      c->known_gen[x] = c->gen;
+      c->known_value[x] = e.value;
+    }
+    if (tee) push(c, V_CONST, 0, e.value);
+    return;
+  }
+  c->known_gen[x] = 0;
   if (e.kind == V_LOCAL && e.local == x) {
     /* local.set x of local.get x: nothing to do */
   } else if (e.kind == V_SLOT && c->last.valid && c->last.end == c->len &&
@@ -618,8 +681,7 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
     c->last.is_cmp = false;
   } else {
     protect_local(c, x);
-    if (e.kind == V_CONST) emit_const(c, x, e.value);
-    else emit_copy(c, x, e.kind == V_LOCAL ? e.local : home(c, d));
+    emit_copy(c, x, e.kind == V_LOCAL ? e.local : home(c, d));
   }
   if (tee) push(c, V_LOCAL, x, 0);
 }
@@ -639,6 +701,22 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   c->last.valid = false;
   c->local_count = type->param_count + def->local_count;
   c->result_count = type->result_count;
+  if (!grow_array(c, (void **)&c->known_gen, &c->known_cap, c->local_count + 1,
+                  sizeof(uint32_t)))
+    return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
+                        func_index);
+  {
+    uint32_t cap = 0;
+    if (!grow_array(c, (void **)&c->known_value, &cap, c->known_cap, sizeof(uint64_t)))
+      return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
+                          func_index);
+  }
+  c->gen = 1;
+  memset(c->known_gen, 0, (size_t)c->local_count * sizeof(uint32_t));
+  for (uint32_t x = type->param_count; x < c->local_count; x++) {
+    c->known_gen[x] = 1; /* declared locals start at zero */
+    c->known_value[x] = 0;
+  }
 
   push_frame(c, C_FUNC, 0, type->result_count);
 
@@ -681,7 +759,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       cframe *f = push_frame(c, op == 0x02 ? C_BLOCK : C_LOOP, np, nr);
       if (!f) break;
       f->loop_start = c->len;
-      label_here(c);
+      if (op == 0x03) label_here(c);
       break;
     }
     case 0x04: {
@@ -698,7 +776,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       if (!f) break;
       f->else_fix.instr = instr;
       f->else_fix.pos = pos;
-      label_here(c);
+      c->last.valid = false;
       break;
     }
     case 0x05: {
@@ -761,7 +839,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
         fixup skip = {c->instr, pos, NO_FIXUP};
         emit_branch(c, f);
         patch_here(c, skip);
-        label_here(c);
+        c->last.valid = false;
       }
       break;
     }
@@ -803,9 +881,16 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       const lw_functype *t = lw_module_func_type(m, idx);
       for (uint32_t i = 0; i < t->param_count; i++) materialize(c, c->sp - t->param_count + i);
       uint32_t base = home(c, c->sp - t->param_count);
-      begin(c, LW_OP_call);
-      arg(c, idx);
-      arg(c, base);
+      if (idx >= m->imported_func_count) {
+        begin(c, LW_OP_call_direct);
+        arg(c, base);
+        lw_word w = {.handler = &c->codes[idx - m->imported_func_count]};
+        put_word(c, w);
+      } else {
+        begin(c, LW_OP_call);
+        arg(c, idx);
+        arg(c, base);
+      }
       c->sp -= t->param_count;
       push_slots(c, t->result_count);
       break;
@@ -819,7 +904,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       for (uint32_t i = 0; i < t->param_count; i++) materialize(c, c->sp - t->param_count + i);
       uint32_t base = home(c, c->sp - t->param_count);
       begin(c, LW_OP_call_indirect);
-      arg(c, type_index);
+      arg(c, t->canonical_id);
       arg(c, table_index);
       arg(c, elem);
       arg(c, base);
@@ -891,13 +976,16 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
     case code: {                                                                               \
       lw_fast_u32(&p);                                                                         \
       uint32_t offset = lw_fast_u32(&p);                                                       \
-      uint32_t addr;                                                                           \
-      use_top(c, 1, &addr);                                                                    \
+      uint32_t addr, disp;                                                                     \
+      bool fused = take_displacement(c, c->sp - 1, &addr, &disp);                              \
+      if (!fused) use_top(c, 1, &addr);                                                        \
+      else c->sp--;                                                                            \
       uint32_t dst = push_result(c);                                                           \
-      begin(c, LW_OP_##name);                                                                  \
+      begin(c, fused ? LW_OP_##name##_d : LW_OP_##name);                                       \
       uint32_t pos = arg(c, dst);                                                              \
       arg(c, addr);                                                                            \
       arg(c, offset);                                                                          \
+      if (fused) arg(c, disp);                                                                 \
       mark_dst(c, pos, dst);                                                                   \
       break;                                                                                   \
     }
@@ -907,12 +995,20 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
     case code: {                                                                               \
       lw_fast_u32(&p);                                                                         \
       uint32_t offset = lw_fast_u32(&p);                                                       \
-      uint32_t s[2];                                                                           \
-      use_top(c, 2, s);                                                                        \
-      begin(c, LW_OP_##name);                                                                  \
+      uint32_t s[2], disp = 0;                                                                 \
+      bool fused = c->stack[c->sp - 1].kind != V_SLOT &&                                       \
+                   take_displacement(c, c->sp - 2, &s[0], &disp);                              \
+      if (fused) {                                                                             \
+        s[1] = use(c, c->sp - 1);                                                              \
+        c->sp -= 2;                                                                            \
+      } else {                                                                                 \
+        use_top(c, 2, s);                                                                      \
+      }                                                                                        \
+      begin(c, fused ? LW_OP_##name##_d : LW_OP_##name);                                       \
       arg(c, s[0]);                                                                            \
       arg(c, s[1]);                                                                            \
       arg(c, offset);                                                                          \
+      if (fused) arg(c, disp);                                                                 \
       break;                                                                                   \
     }
     LW_STORES(X)
@@ -1058,11 +1154,9 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   }
   if (c->nomem) return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u", func_index);
 
-  struct lw_code *code = calloc(1, sizeof *code);
+  struct lw_code *code = &c->codes[def_index];
   lw_word *words = malloc((size_t)(c->len ? c->len : 1) * sizeof(lw_word));
-  if (!code || !words) {
-    free(code);
-    free(words);
+  if (!words) {
     return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
                         func_index);
   }
@@ -1086,6 +1180,10 @@ lw_status lw_compile(lw_module *module, lw_error *err) {
   c.module = module;
   c.handlers = lw_interp_handlers();
   c.err = err;
+  c.codes = calloc(module->defined_func_count ? module->defined_func_count : 1,
+                   sizeof(struct lw_code));
+  if (!c.codes) return lw_error_set(err, LW_ERR_NOMEM, "out of host memory compiling the module");
+  module->compiled = c.codes;
   lw_status status = LW_OK;
   for (uint32_t i = 0; i < module->defined_func_count; i++) {
     status = compile_function(&c, i);
@@ -1095,16 +1193,19 @@ lw_status lw_compile(lw_module *module, lw_error *err) {
   free(c.stack);
   free(c.frames);
   free(c.fixups);
+  free(c.known_gen);
+  free(c.known_value);
   if (status != LW_OK) lw_compiled_free(module);
   return status;
 }
 
 void lw_compiled_free(lw_module *module) {
+  struct lw_code *codes = module->compiled;
+  if (!codes) return;
   for (uint32_t i = 0; i < module->defined_func_count; i++) {
-    struct lw_code *code = module->funcs[i].code;
-    if (!code) continue;
-    free(code->start);
-    free(code);
+    free(codes[i].start);
     module->funcs[i].code = NULL;
   }
+  free(codes);
+  module->compiled = NULL;
 }

@@ -16,6 +16,9 @@
 
 #include "code.h"
 
+/* Wasm rounds every operation separately: no fused multiply-add. */
+#pragma GCC optimize("fp-contract=off")
+
 /* ---- numeric helpers used by the expressions in code.h -------------------------------------- */
 
 static inline uint32_t lw_rotl32(uint32_t a, uint32_t b) {
@@ -148,7 +151,7 @@ static int64_t grow_memory(lw_memory *mem, uint32_t delta) {
 typedef struct lw_frame {
   const lw_word *ret_ip;
   lw_slot *fp;
-  lw_func *func;
+  lw_instance *inst;
 } lw_frame;
 
 typedef struct activation {
@@ -177,6 +180,17 @@ typedef struct entry {
 } entry;
 
 static lw_status run(const entry *e);
+
+/* The function whose code holds ip (for trap messages; frames do not track functions). */
+static lw_func *func_at(lw_instance *inst, const lw_word *ip, lw_func *fallback) {
+  const lw_module *m = inst->module;
+  for (uint32_t i = 0; i < m->defined_func_count; i++) {
+    const struct lw_code *code = m->funcs[i].code;
+    if (code && ip >= code->start && ip < code->start + code->word_count)
+      return inst->funcs[m->imported_func_count + i];
+  }
+  return fallback;
+}
 
 static void init_handlers(void) { run(NULL); }
 
@@ -208,7 +222,76 @@ typedef uint64_t T_L;
 typedef float T_F;
 typedef double T_D;
 
+#ifdef LW_INTERP_PROFILE
+/* Development aid (-DLW_INTERP_PROFILE): counts executed instructions and pairs, printed at
+ * exit, to pick superinstructions. */
+#include <stdio.h>
+static const char *const op_names[LW_OP_COUNT] = {
+#define PN_MISC(name) [LW_OP_##name] = #name,
+#define PN_BIN_Y(name) [LW_OP_##name##_si] = #name "_si",
+#define PN_BIN_N(name)
+#define PN_BR_B(name) [LW_OP_br_##name##_ss] = "br_" #name, [LW_OP_br_##name##_si] = "br_" #name "_si",
+#define PN_BR_N(name)
+#define PN_BIN(code, name, ta, tr, imm, br, expr) [LW_OP_##name] = #name, PN_BIN_##imm(name) PN_BR_##br(name)
+#define PN_UN(code, name, ta, tr, expr) [LW_OP_##name] = #name,
+#define PN_NAMED(code, name) [LW_OP_##name] = #name,
+#define PN_MEM(code, name, bytes) [LW_OP_##name] = #name, [LW_OP_##name##_d] = #name "_d",
+    LW_MISC_OPS(PN_MISC) LW_BINOPS(PN_BIN) LW_UNOPS(PN_UN) LW_TRAPPING_BINOPS(PN_NAMED)
+    LW_SPECIAL_UNOPS(PN_NAMED) LW_LOADS(PN_MEM) LW_STORES(PN_MEM)};
+static uint64_t prof_count[LW_OP_COUNT], prof_pair[LW_OP_COUNT][LW_OP_COUNT];
+static int prof_prev;
+static const void *prof_keys[8192];
+static int prof_vals[8192];
+static int prof_op(const void *h) {
+  size_t k = ((uintptr_t)h >> 2) & 8191;
+  while (prof_keys[k] && prof_keys[k] != h) k = (k + 1) & 8191;
+  if (prof_keys[k]) return prof_vals[k];
+  int op = 0;
+  for (int i = 0; i < LW_OP_COUNT; i++)
+    if (handler_table[i] == h) op = i;
+  prof_keys[k] = h;
+  prof_vals[k] = op;
+  return op;
+}
+static void prof_report(void) {
+  uint64_t total = 0;
+  for (int i = 0; i < LW_OP_COUNT; i++) total += prof_count[i];
+  fprintf(stderr, "instructions: %llu\n", (unsigned long long)total);
+  for (int k = 0; k < 40; k++) {
+    int best = -1;
+    for (int i = 0; i < LW_OP_COUNT; i++)
+      if (prof_count[i] && (best < 0 || prof_count[i] > prof_count[best])) best = i;
+    if (best < 0) break;
+    fprintf(stderr, "  %5.2f%% %s\n", 100.0 * prof_count[best] / total, op_names[best]);
+    prof_count[best] = 0;
+  }
+  for (int k = 0; k < 40; k++) {
+    int ba = -1, bb = -1;
+    for (int a = 0; a < LW_OP_COUNT; a++)
+      for (int b = 0; b < LW_OP_COUNT; b++)
+        if (prof_pair[a][b] && (ba < 0 || prof_pair[a][b] > prof_pair[ba][bb])) ba = a, bb = b;
+    if (ba < 0) break;
+    fprintf(stderr, "  pair %5.2f%% %s -> %s\n", 100.0 * prof_pair[ba][bb] / total, op_names[ba],
+            op_names[bb]);
+    prof_pair[ba][bb] = 0;
+  }
+}
+static void prof_hit(const void *h) {
+  static int registered;
+  if (!registered) registered = 1, atexit(prof_report);
+  int op = prof_op(h);
+  prof_count[op]++;
+  prof_pair[prof_prev][op]++;
+  prof_prev = op;
+}
+#define DISPATCH()          \
+  do {                      \
+    prof_hit(ip->handler);  \
+    goto *ip->handler;      \
+  } while (0)
+#else
 #define DISPATCH() goto *ip->handler
+#endif
 #define NEXT(n)                  \
   do {                           \
     ip += 1 + ((n) + 1) / 2;     \
@@ -250,7 +333,7 @@ static lw_status run(const entry *e) {
   [LW_OP_##name] = &&L_##name, LBL_BIN_##imm(name) LBL_BR_##br(name)
 #define LBL_UN(code, name, ta, tr, expr) [LW_OP_##name] = &&L_##name,
 #define LBL_NAMED(code, name) [LW_OP_##name] = &&L_##name,
-#define LBL_MEM(code, name, bytes) [LW_OP_##name] = &&L_##name,
+#define LBL_MEM(code, name, bytes) [LW_OP_##name] = &&L_##name, [LW_OP_##name##_d] = &&L_##name##_d,
   static const void *labels[LW_OP_COUNT] = {
       LW_MISC_OPS(LBL_MISC) LW_BINOPS(LBL_BIN) LW_UNOPS(LBL_UN)
       LW_TRAPPING_BINOPS(LBL_NAMED) LW_SPECIAL_UNOPS(LBL_NAMED)
@@ -263,6 +346,7 @@ static lw_status run(const entry *e) {
 
   lw_func *func = e->func;
   lw_instance *inst = func->instance;
+  const struct lw_code *code;
   lw_store *store = func->store;
   lw_memory *mem;
   /* The hottest state, pinned to callee-saved registers on x86-64 (gcc otherwise spills the
@@ -288,7 +372,7 @@ static lw_status run(const entry *e) {
   const char *trap_text = NULL;
   lw_status status;
 
-  /* callee state for the shared call path */
+  /* callee state for the shared call paths */
   lw_func *callee;
   lw_slot *new_fp;
   const lw_word *ret_ip;
@@ -299,12 +383,9 @@ static lw_status run(const entry *e) {
   fr--;
   fr->ret_ip = exit_code;
   fr->fp = fp;
-  fr->func = func;
+  fr->inst = inst;
   depth++;
-  {
-    const struct lw_code *code = func->code;
-    ip = code->start;
-  }
+  ip = func->code->start;
   if (UNLIKELY(lw_store_should_stop(store))) TRAP(LW_TRAP_INTERRUPTED);
   DISPATCH();
 
@@ -327,21 +408,29 @@ L_br_table: {
 L_return1:
   fp[0] = SL(0);
   /* fall through */
-L_return0: {
+L_return0:
   ip = fr->ret_ip;
   fp = fr->fp;
-  lw_func *f = fr->func;
+  if (UNLIKELY(fr->inst != inst)) {
+    inst = fr->inst;
+    LOAD_MEMORY();
+  } else if (LIKELY(mem != NULL)) {
+    /* the callee may have grown the memory */
+    mb = mem->data;
+    ms = mem->size;
+  }
   fr++;
   depth--;
-  if (UNLIKELY(f->instance != inst)) inst = f->instance;
-  func = f;
-  LOAD_MEMORY();
   DISPATCH();
-}
 L_exit:
   status = LW_OK;
   goto done;
 
+L_call_direct:
+  code = (const struct lw_code *)ip[2].handler;
+  new_fp = fp + U32(0);
+  ret_ip = ip + 3;
+  goto enter_code;
 L_call:
   callee = inst->funcs[U32(0)];
   new_fp = fp + U32(1);
@@ -359,15 +448,31 @@ L_call_indirect: {
     trap_text = "uninitialized element";
     TRAP(LW_TRAP_INDIRECT_NULL);
   }
-  if (UNLIKELY(callee->type_id != inst->type_ids[U32(0)])) TRAP(LW_TRAP_INDIRECT_MISMATCH);
+  if (UNLIKELY(callee->type_id != U32(0))) TRAP(LW_TRAP_INDIRECT_MISMATCH);
   new_fp = fp + U32(3);
   ret_ip = ip + 3;
   goto do_call;
 }
 
-do_call: {
+do_call:
   if (UNLIKELY(callee->host != NULL)) goto call_host;
-  const struct lw_code *code = callee->code;
+  code = callee->code;
+  if (UNLIKELY(callee->instance != inst)) {
+    /* into another instance: the frame record keeps ours */
+    if (UNLIKELY(++depth > max_depth ||
+                 new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1))) {
+      depth--;
+      TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
+    }
+    fr--;
+    fr->ret_ip = ret_ip;
+    fr->fp = fp;
+    fr->inst = inst;
+    inst = callee->instance;
+    LOAD_MEMORY();
+    goto enter_frame;
+  }
+enter_code:
   if (UNLIKELY(++depth > max_depth ||
                new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1))) {
     depth--;
@@ -376,18 +481,13 @@ do_call: {
   fr--;
   fr->ret_ip = ret_ip;
   fr->fp = fp;
-  fr->func = func;
-  func = callee;
+  fr->inst = inst;
+enter_frame:
   fp = new_fp;
   for (uint32_t i = code->param_count; i < code->local_count; i++) fp[i] = 0;
   ip = code->start;
-  if (UNLIKELY(callee->instance != inst)) {
-    inst = callee->instance;
-    LOAD_MEMORY();
-  }
   if (UNLIKELY(--budget < 0)) goto poll_slow;
   DISPATCH();
-}
 
 call_host: {
   const lw_functype *t = callee->type;
@@ -414,6 +514,16 @@ poll_slow:
 L_copy:
   SL(0) = SL(1);
   NEXT(2);
+L_copy2:
+  SL(0) = SL(1);
+  SL(2) = SL(3);
+  NEXT(4);
+L_br_i32_and_nz_si:
+  if (RI(0) & U32(1)) JUMP(OFF(2));
+  NEXT(3);
+L_br_i32_and_z_si:
+  if (!(RI(0) & U32(1))) JUMP(OFF(2));
+  NEXT(3);
 L_const64:
   SL(0) = ip[2].u64;
   ip += 3;
@@ -555,6 +665,14 @@ L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
     memcpy(&v, mb + ea, sizeof v);                           \
     SL(0) = (conv);                                          \
     NEXT(3);                                                 \
+  }                                                          \
+  L_##name##_d : {                                           \
+    uint64_t ea = (uint64_t)(uint32_t)(RI(1) + U32(3)) + U32(2); \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
+    ctype v;                                                 \
+    memcpy(&v, mb + ea, sizeof v);                           \
+    SL(0) = (conv);                                          \
+    NEXT(4);                                                 \
   }
   LOAD(i32_load, 4, uint32_t, v)
   LOAD(i64_load, 8, uint64_t, v)
@@ -577,6 +695,13 @@ L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
     ctype v = (ctype)SL(1);                                  \
     memcpy(mb + ea, &v, sizeof v);                           \
     NEXT(3);                                                 \
+  }                                                          \
+  L_##name##_d : {                                           \
+    uint64_t ea = (uint64_t)(uint32_t)(RI(0) + U32(3)) + U32(2); \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
+    ctype v = (ctype)SL(1);                                  \
+    memcpy(mb + ea, &v, sizeof v);                           \
+    NEXT(4);                                                 \
   }
   STORE(i32_store, 4, uint32_t)
   STORE(i64_store, 8, uint64_t)
@@ -670,7 +795,7 @@ trapped: {
     trap_text = trap == LW_TRAP_TABLE_OUT_OF_BOUNDS ? "out of bounds table access"
                                                      : lw_trap_text(trap);
   status = lw_error_trap(e->err, trap, "%s in function '%s'", trap_text,
-                         lw_func_debug_name(func, name_buf, sizeof name_buf));
+                         lw_func_debug_name(func_at(inst, ip, func), name_buf, sizeof name_buf));
   goto done;
 }
 
