@@ -59,6 +59,7 @@ export class Filter {
   readonly eventFormat: EventFormat;
   private native: NativeFilter | null;
   private readonly onLog?: (message: string) => void;
+  private readonly keep: boolean;
   private readonly decodeOptions: DecodeOptions;
   private readonly writer = new MsgpackWriter(4096);
   private queue: Promise<unknown> = Promise.resolve();
@@ -69,6 +70,7 @@ export class Filter {
     this.functionName = options.functionName;
     this.eventFormat = eventFormat;
     this.onLog = options.onLog;
+    this.keep = options.onError === 'keep';
     this.decodeOptions = { exact: options.exact ?? false };
   }
 
@@ -134,7 +136,8 @@ export class Filter {
     this.writer.reset();
     this.writer.value(body);
     const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, this.writer.bytes());
-    this.flushLog(native);
+    // a failure throws with its message; only on_error keep logs (the kept record's reason)
+    if (this.keep) this.flushLog(native);
     return result === null ? null : decodeMsgpack(result, this.decodeOptions);
   }
 
@@ -142,7 +145,7 @@ export class Filter {
   filterRecordRaw(tag: string, time: EventTime, body: Uint8Array): Uint8Array | null {
     const native = this.open();
     const result = native.record(tag, time.seconds, time.nanoseconds, body);
-    this.flushLog(native);
+    if (this.keep) this.flushLog(native);
     return result;
   }
 

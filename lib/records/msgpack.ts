@@ -121,6 +121,25 @@ export class MsgpackWriter {
   }
 
   string(value: string): void {
+    // Short ASCII strings (most keys and many values) are copied directly: calling into
+    // Buffer for each one costs more than the copy.
+    const length = value.length;
+    if (length < 32) {
+      this.reserve(1 + length);
+      const buffer = this.buffer;
+      let at = this.length + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const c = value.charCodeAt(i);
+        if (c >= 0x80) break;
+        buffer[at++] = c;
+      }
+      if (i === length) {
+        buffer[this.length] = 0xa0 | length;
+        this.length = at;
+        return;
+      }
+    }
     const byteLength = Buffer.byteLength(value, 'utf8');
     if (byteLength < 32) this.byte(0xa0 | byteLength);
     else if (byteLength < 0x100) this.header(0xd9, byteLength, 1);
@@ -274,7 +293,18 @@ export class MsgpackReader {
 
   private str(length: number): string {
     const at = this.need(length);
-    return utf8.decode(this.bytes.subarray(at, at + length));
+    const bytes = this.bytes;
+    if (length < 48) {
+      // short ASCII: build the string here; TextDecoder's per-call cost dominates short strings
+      let out = '';
+      for (let i = at; i < at + length; i++) {
+        const c = bytes[i];
+        if (c >= 0x80) return utf8.decode(bytes.subarray(at, at + length));
+        out += String.fromCharCode(c);
+      }
+      return out;
+    }
+    return utf8.decode(bytes.subarray(at, at + length));
   }
 
   private u64(at: number): number | bigint {
