@@ -103,6 +103,27 @@ test('the sandbox refuses escapes and out-of-bounds pointers', (t) => {
   assert.ok(!fs.existsSync(path.join(root, 'made')), 'absolute symlink must not be created');
 });
 
+test('the path resolver (C unit test of lw_sandbox_resolve)', (t) => {
+  const lib = process.env.LOGWASM_RUNTIME_LIB ||
+    path.join(path.dirname(runner), 'native', 'runtime', 'liblogwasm_runtime.a');
+  assert.ok(fs.existsSync(lib), `runtime library not built at ${lib}`);
+  if (!has('cc')) {
+    t.skip('no C compiler');
+    return;
+  }
+  const dir = tmpdir(t);
+  const exe = path.join(dir, 'sandbox_test');
+  const src = path.join(repo, 'native', 'runtime');
+  const cc = spawnSync('cc', ['-std=gnu11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror',
+    `-I${path.join(src, 'include')}`, `-I${path.join(src, 'src')}`,
+    path.join(here, 'sandbox_test.c'), lib, '-lm', '-lpthread', '-o', exe]);
+  assert.equal(cc.status, 0, cc.stderr?.toString());
+  const r = spawnSync(exe, [], { timeout: 60000 });
+  const out = r.stdout.toString();
+  assert.equal(r.status, 0, out);
+  assert.match(out.trim().split('\n').at(-1), /^sandbox: \d+ passed, 0 failed$/);
+});
+
 test('logwasm-run: command line behaviour', async (t) => {
   assert.ok(fs.existsSync(runner), `logwasm-run not built at ${runner}`);
   if (!has('wat2wasm')) {
