@@ -32,7 +32,9 @@ function timedSpawn(command, args) {
   return { ms, stdout: result.stdout, stderr: result.stderr };
 }
 
-const interpreterPath = process.env.LOGWASM_RUN || path.join(repoRoot, 'build', 'runtime', 'logwasm-run');
+const interpreterPath = path.resolve(process.env.LOGWASM_RUN || path.join(repoRoot, 'build', 'runtime', 'logwasm-run'));
+// Shown relative to the repository when it is inside it, else as given.
+const shownPath = (file) => (file.startsWith(repoRoot + path.sep) ? path.relative(repoRoot, file) : file);
 
 export const tiers = [
   {
@@ -59,11 +61,11 @@ export const tiers = [
   },
   {
     name: 'interp',
-    timing: `interp: ${path.relative(repoRoot, interpreterPath)} program.wasm, whole-process wall time `
+    timing: `interp: ${shownPath(interpreterPath)} program.wasm, whole-process wall time `
       + '(includes our load + compile and process start)',
     missing: () => (fs.existsSync(interpreterPath)
       ? null
-      : `${path.relative(repoRoot, interpreterPath)} not built (npm run build:runtime)`),
+      : `${shownPath(interpreterPath)} not built (npm run build:runtime)`),
     run: (program) => timedSpawn(interpreterPath, [program.wasm]),
   },
 ];
