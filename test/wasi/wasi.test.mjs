@@ -221,6 +221,16 @@ test('logwasm-run: command line behaviour', async (t) => {
     assert.match(r.stderr.toString(), /^logwasm-run: the module has no '_start' export/);
   });
 
+  await t.test('wasi_unstable gets its own filestat, subscription and whence ABI', () => {
+    const m = path.join(dir, 'unstable_abi.wasm');
+    const r0 = spawnSync('wat2wasm', [path.join(here, 'fixtures', 'unstable_abi.wat'), '-o', m]);
+    assert.equal(r0.status, 0, r0.stderr?.toString());
+    const root = path.join(dir, 'unstable-root');
+    fs.mkdirSync(root);
+    const r = run([`--map-dir=/::${root}`, m]);
+    assert.equal(r.status, 0, `failed check ${r.status}: ${r.stderr}`);
+  });
+
   await t.test('a missing --map-dir directory is exit 1 naming it', () => {
     const m = wat(t, dir, 'nop', '(module (func (export "_start")))');
     const r = run([`--map-dir=/::${path.join(dir, 'missing-dir')}`, m]);

@@ -49,9 +49,9 @@ static lw_status environ_get(lw_host_ctx *ctx, uint64_t *slots) {
 }
 
 const lw_wasi_def lw_wasi_defs_args_env[] = {
-    {"args_get", "ii:i", args_get},
-    {"args_sizes_get", "ii:i", args_sizes_get},
-    {"environ_get", "ii:i", environ_get},
-    {"environ_sizes_get", "ii:i", environ_sizes_get},
-    {NULL, NULL, NULL},
+    {"args_get", "ii:i", args_get, NULL},
+    {"args_sizes_get", "ii:i", args_sizes_get, NULL},
+    {"environ_get", "ii:i", environ_get, NULL},
+    {"environ_sizes_get", "ii:i", environ_sizes_get, NULL},
+    {NULL, NULL, NULL, NULL},
 };

@@ -72,11 +72,11 @@ static lw_status proc_exit(lw_host_ctx *ctx, uint64_t *slots) {
 static lw_status proc_raise(lw_host_ctx *ctx, uint64_t *slots) { RETURN_ERRNO(W_ENOSYS); }
 
 const lw_wasi_def lw_wasi_defs_clock_random[] = {
-    {"clock_res_get", "ii:i", clock_res_get},
-    {"clock_time_get", "iIi:i", clock_time_get},
-    {"random_get", "ii:i", random_get},
-    {"sched_yield", ":i", sched_yield_fn},
-    {"proc_exit", "i:", proc_exit},
-    {"proc_raise", "i:i", proc_raise},
-    {NULL, NULL, NULL},
+    {"clock_res_get", "ii:i", clock_res_get, NULL},
+    {"clock_time_get", "iIi:i", clock_time_get, NULL},
+    {"random_get", "ii:i", random_get, NULL},
+    {"sched_yield", ":i", sched_yield_fn, NULL},
+    {"proc_exit", "i:", proc_exit, NULL},
+    {"proc_raise", "i:i", proc_raise, NULL},
+    {NULL, NULL, NULL, NULL},
 };

@@ -199,17 +199,23 @@ static uint64_t timespec_ns(struct timespec ts) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void lw_wasi_put_filestat(lw_wmem m, uint32_t p, const void *host_stat) {
+void lw_wasi_put_filestat(lw_wmem m, uint32_t p, const void *host_stat, bool unstable) {
   const struct stat *st = host_stat;
-  memset(m.base + p, 0, 64);
+  memset(m.base + p, 0, LW_FILESTAT_SIZE(unstable));
   wmem_put_u64(m, p + 0, (uint64_t)st->st_dev);
   wmem_put_u64(m, p + 8, (uint64_t)st->st_ino);
   wmem_put_u8(m, p + 16, lw_wasi_filetype_from_mode(st->st_mode));
-  wmem_put_u64(m, p + 24, (uint64_t)st->st_nlink);
-  wmem_put_u64(m, p + 32, (uint64_t)st->st_size);
-  wmem_put_u64(m, p + 40, timespec_ns(st->st_atim));
-  wmem_put_u64(m, p + 48, timespec_ns(st->st_mtim));
-  wmem_put_u64(m, p + 56, timespec_ns(st->st_ctim));
+  uint32_t at = 24;
+  if (unstable) {
+    wmem_put_u32(m, p + 20, st->st_nlink > UINT32_MAX ? UINT32_MAX : (uint32_t)st->st_nlink);
+  } else {
+    wmem_put_u64(m, p + 24, (uint64_t)st->st_nlink);
+    at = 32;
+  }
+  wmem_put_u64(m, p + at, (uint64_t)st->st_size);
+  wmem_put_u64(m, p + at + 8, timespec_ns(st->st_atim));
+  wmem_put_u64(m, p + at + 16, timespec_ns(st->st_mtim));
+  wmem_put_u64(m, p + at + 24, timespec_ns(st->st_ctim));
 }
 
 uint16_t lw_wasi_read_path(lw_wmem m, uint32_t ptr, uint32_t len, char **out) {
@@ -375,10 +381,14 @@ lw_status lw_wasi_define(lw_wasi *wasi, lw_store *store, lw_linker *linker) {
       const char *colon = strchr(d->sig, ':');
       uint32_t nr = colon ? parse_types(colon + 1, results) : 0;
       lw_func *f = lw_func_new_host(store, params, np, results, nr, d->fn, wasi);
-      if (!f) return LW_ERR_NOMEM;
+      lw_func *old = d->unstable_fn
+                         ? lw_func_new_host(store, params, np, results, nr, d->unstable_fn, wasi)
+                         : f;
+      if (!f || !old) return LW_ERR_NOMEM;
       lw_extern ext = {.kind = LW_EXTERN_FUNC, .of.func = f};
+      lw_extern old_ext = {.kind = LW_EXTERN_FUNC, .of.func = old};
       lw_status st = lw_linker_define(linker, "wasi_snapshot_preview1", d->name, ext);
-      if (st == LW_OK) st = lw_linker_define(linker, "wasi_unstable", d->name, ext);
+      if (st == LW_OK) st = lw_linker_define(linker, "wasi_unstable", d->name, old_ext);
       if (st != LW_OK) return st;
     }
   }

@@ -134,9 +134,9 @@ static lw_status fd_pwrite(lw_host_ctx *ctx, uint64_t *slots) {
   RETURN_ERRNO(0);
 }
 
-static lw_status fd_seek(lw_host_ctx *ctx, uint64_t *slots) {
+/* whence: preview1 numbers SET=0 CUR=1 END=2; wasi_unstable CUR=0 END=1 SET=2. */
+static lw_status seek_common(lw_host_ctx *ctx, uint64_t *slots, uint32_t whence) {
   int64_t offset = (int64_t)ARG_U64(1);
-  uint32_t whence = ARG_U32(2);
   lw_wasi *w = lw_wasi_from_ctx(ctx);
   /* A seek that only asks for the position needs FD_TELL (as fd_tell does). */
   uint64_t need = (offset == 0 && whence == 1) ? R_FD_TELL : R_FD_SEEK;
@@ -158,6 +158,14 @@ static lw_status fd_seek(lw_host_ctx *ctx, uint64_t *slots) {
   if (pos < 0) RETURN_ERRNO(lw_wasi_errno_from_host(errno));
   wmem_put_u64(m, ARG_U32(3), (uint64_t)pos);
   RETURN_ERRNO(0);
+}
+static lw_status fd_seek(lw_host_ctx *ctx, uint64_t *slots) {
+  return seek_common(ctx, slots, ARG_U32(2));
+}
+static lw_status fd_seek_unstable(lw_host_ctx *ctx, uint64_t *slots) {
+  static const uint32_t to_preview1[3] = {1, 2, 0};
+  uint32_t whence = ARG_U32(2);
+  return seek_common(ctx, slots, whence < 3 ? to_preview1[whence] : whence);
 }
 
 static lw_status fd_tell(lw_host_ctx *ctx, uint64_t *slots) {
@@ -246,17 +254,23 @@ static lw_status fd_fdstat_set_rights(lw_host_ctx *ctx, uint64_t *slots) {
   RETURN_ERRNO(0);
 }
 
-static lw_status fd_filestat_get(lw_host_ctx *ctx, uint64_t *slots) {
+static lw_status filestat_common(lw_host_ctx *ctx, uint64_t *slots, bool unstable) {
   lw_wasi_fd *e;
   uint16_t r = lw_wasi_fd_check(lw_wasi_from_ctx(ctx), ARG_U32(0), R_FD_FILESTAT_GET, &e);
   if (r) RETURN_ERRNO(r);
   lw_wmem m = lw_wasi_memory(ctx);
-  if (!wmem_ok(m, ARG_U32(1), 64)) RETURN_ERRNO(W_EFAULT);
+  if (!wmem_ok(m, ARG_U32(1), LW_FILESTAT_SIZE(unstable))) RETURN_ERRNO(W_EFAULT);
   struct stat st;
   if (fstat(e->host_fd, &st) != 0) RETURN_ERRNO(lw_wasi_errno_from_host(errno));
-  lw_wasi_put_filestat(m, ARG_U32(1), &st);
+  lw_wasi_put_filestat(m, ARG_U32(1), &st, unstable);
   if (e->captured) wmem_put_u8(m, ARG_U32(1) + 16, e->filetype);
   RETURN_ERRNO(0);
+}
+static lw_status fd_filestat_get(lw_host_ctx *ctx, uint64_t *slots) {
+  return filestat_common(ctx, slots, false);
+}
+static lw_status fd_filestat_get_unstable(lw_host_ctx *ctx, uint64_t *slots) {
+  return filestat_common(ctx, slots, true);
 }
 
 static lw_status fd_filestat_set_size(lw_host_ctx *ctx, uint64_t *slots) {
@@ -487,26 +501,26 @@ static lw_status fd_readdir(lw_host_ctx *ctx, uint64_t *slots) {
 }
 
 const lw_wasi_def lw_wasi_defs_fd[] = {
-    {"fd_advise", "iIIi:i", fd_advise},
-    {"fd_allocate", "iII:i", fd_allocate},
-    {"fd_close", "i:i", fd_close},
-    {"fd_datasync", "i:i", fd_datasync},
-    {"fd_fdstat_get", "ii:i", fd_fdstat_get},
-    {"fd_fdstat_set_flags", "ii:i", fd_fdstat_set_flags},
-    {"fd_fdstat_set_rights", "iII:i", fd_fdstat_set_rights},
-    {"fd_filestat_get", "ii:i", fd_filestat_get},
-    {"fd_filestat_set_size", "iI:i", fd_filestat_set_size},
-    {"fd_filestat_set_times", "iIIi:i", fd_filestat_set_times},
-    {"fd_pread", "iiiIi:i", fd_pread},
-    {"fd_prestat_get", "ii:i", fd_prestat_get},
-    {"fd_prestat_dir_name", "iii:i", fd_prestat_dir_name},
-    {"fd_pwrite", "iiiIi:i", fd_pwrite},
-    {"fd_read", "iiii:i", fd_read},
-    {"fd_readdir", "iiiIi:i", fd_readdir},
-    {"fd_renumber", "ii:i", fd_renumber},
-    {"fd_seek", "iIii:i", fd_seek},
-    {"fd_sync", "i:i", fd_sync},
-    {"fd_tell", "ii:i", fd_tell},
-    {"fd_write", "iiii:i", fd_write},
-    {NULL, NULL, NULL},
+    {"fd_advise", "iIIi:i", fd_advise, NULL},
+    {"fd_allocate", "iII:i", fd_allocate, NULL},
+    {"fd_close", "i:i", fd_close, NULL},
+    {"fd_datasync", "i:i", fd_datasync, NULL},
+    {"fd_fdstat_get", "ii:i", fd_fdstat_get, NULL},
+    {"fd_fdstat_set_flags", "ii:i", fd_fdstat_set_flags, NULL},
+    {"fd_fdstat_set_rights", "iII:i", fd_fdstat_set_rights, NULL},
+    {"fd_filestat_get", "ii:i", fd_filestat_get, fd_filestat_get_unstable},
+    {"fd_filestat_set_size", "iI:i", fd_filestat_set_size, NULL},
+    {"fd_filestat_set_times", "iIIi:i", fd_filestat_set_times, NULL},
+    {"fd_pread", "iiiIi:i", fd_pread, NULL},
+    {"fd_prestat_get", "ii:i", fd_prestat_get, NULL},
+    {"fd_prestat_dir_name", "iii:i", fd_prestat_dir_name, NULL},
+    {"fd_pwrite", "iiiIi:i", fd_pwrite, NULL},
+    {"fd_read", "iiii:i", fd_read, NULL},
+    {"fd_readdir", "iiiIi:i", fd_readdir, NULL},
+    {"fd_renumber", "ii:i", fd_renumber, NULL},
+    {"fd_seek", "iIii:i", fd_seek, fd_seek_unstable},
+    {"fd_sync", "i:i", fd_sync, NULL},
+    {"fd_tell", "ii:i", fd_tell, NULL},
+    {"fd_write", "iiii:i", fd_write, NULL},
+    {NULL, NULL, NULL, NULL},
 };

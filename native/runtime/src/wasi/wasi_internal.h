@@ -181,9 +181,10 @@ uint8_t lw_wasi_filetype_from_mode(unsigned mode);
 uint64_t lw_wasi_rights_for_type(uint8_t filetype);
 /* Append to the capture buffer; false when out of memory. */
 bool lw_wasi_capture(lw_wasi *wasi, const uint8_t *data, size_t len);
-/* Write a WASI filestat (64 bytes) from a host struct stat (passed as void* to keep
- * sys/stat.h out of this header). */
-void lw_wasi_put_filestat(lw_wmem m, uint32_t ptr, const void *host_stat);
+/* Write a WASI filestat from a host struct stat (passed as void* to keep sys/stat.h out of
+ * this header): 64 bytes in preview1; 56 in wasi_unstable, whose nlink is 32-bit. */
+#define LW_FILESTAT_SIZE(unstable) ((unstable) ? 56u : 64u)
+void lw_wasi_put_filestat(lw_wmem m, uint32_t ptr, const void *host_stat, bool unstable);
 /* Copy a guest path out of memory into a NUL-terminated host string; errno on failure
  * (FAULT, INVAL for an embedded NUL). Free with free(). */
 uint16_t lw_wasi_read_path(lw_wmem m, uint32_t ptr, uint32_t len, char **out);
@@ -217,6 +218,10 @@ typedef struct lw_wasi_def {
   const char *name;
   const char *sig;    /* params then ':' then results, 'i' = i32, 'I' = i64, e.g. "iI:i" */
   lw_host_fn fn;
+  /* wasi_unstable (snapshot 0) differs from preview1 in three places: the filestat layout,
+   * fd_seek's whence numbering and the subscription layout. Those functions have their own
+   * variant here; NULL = the same function serves both names. */
+  lw_host_fn unstable_fn;
 } lw_wasi_def;
 
 extern const lw_wasi_def lw_wasi_defs_args_env[];

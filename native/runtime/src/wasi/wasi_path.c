@@ -117,10 +117,10 @@ static lw_status path_unlink_file(lw_host_ctx *ctx, uint64_t *slots) {
   RETURN_ERRNO(r);
 }
 
-static lw_status path_filestat_get(lw_host_ctx *ctx, uint64_t *slots) {
+static lw_status filestat_common(lw_host_ctx *ctx, uint64_t *slots, bool unstable) {
   lw_wmem m = lw_wasi_memory(ctx);
   uint32_t out = ARG_U32(4);
-  if (!wmem_ok(m, out, 64)) RETURN_ERRNO(W_EFAULT);
+  if (!wmem_ok(m, out, LW_FILESTAT_SIZE(unstable))) RETURN_ERRNO(W_EFAULT);
   lw_resolved res;
   uint16_t r = resolve_at(ctx, ARG_U32(0), R_PATH_FILESTAT_GET, ARG_U32(2), ARG_U32(3),
                           (ARG_U32(1) & W_LOOKUP_SYMLINK_FOLLOW) != 0, &res, NULL);
@@ -129,8 +129,14 @@ static lw_status path_filestat_get(lw_host_ctx *ctx, uint64_t *slots) {
     r = lw_wasi_errno_from_host(errno);
   lw_resolved_release(&res);
   if (r) RETURN_ERRNO(r);
-  lw_wasi_put_filestat(m, out, &st);
+  lw_wasi_put_filestat(m, out, &st, unstable);
   RETURN_ERRNO(0);
+}
+static lw_status path_filestat_get(lw_host_ctx *ctx, uint64_t *slots) {
+  return filestat_common(ctx, slots, false);
+}
+static lw_status path_filestat_get_unstable(lw_host_ctx *ctx, uint64_t *slots) {
+  return filestat_common(ctx, slots, true);
 }
 
 static lw_status path_filestat_set_times(lw_host_ctx *ctx, uint64_t *slots) {
@@ -220,15 +226,15 @@ static lw_status path_readlink(lw_host_ctx *ctx, uint64_t *slots) {
 }
 
 const lw_wasi_def lw_wasi_defs_path[] = {
-    {"path_create_directory", "iii:i", path_create_directory},
-    {"path_filestat_get", "iiiii:i", path_filestat_get},
-    {"path_filestat_set_times", "iiiiIIi:i", path_filestat_set_times},
-    {"path_link", "iiiiiii:i", path_link},
-    {"path_open", "iiiiiIIii:i", path_open},
-    {"path_readlink", "iiiiii:i", path_readlink},
-    {"path_remove_directory", "iii:i", path_remove_directory},
-    {"path_rename", "iiiiii:i", path_rename},
-    {"path_symlink", "iiiii:i", path_symlink},
-    {"path_unlink_file", "iii:i", path_unlink_file},
-    {NULL, NULL, NULL},
+    {"path_create_directory", "iii:i", path_create_directory, NULL},
+    {"path_filestat_get", "iiiii:i", path_filestat_get, path_filestat_get_unstable},
+    {"path_filestat_set_times", "iiiiIIi:i", path_filestat_set_times, NULL},
+    {"path_link", "iiiiiii:i", path_link, NULL},
+    {"path_open", "iiiiiIIii:i", path_open, NULL},
+    {"path_readlink", "iiiiii:i", path_readlink, NULL},
+    {"path_remove_directory", "iii:i", path_remove_directory, NULL},
+    {"path_rename", "iiiiii:i", path_rename, NULL},
+    {"path_symlink", "iiiii:i", path_symlink, NULL},
+    {"path_unlink_file", "iii:i", path_unlink_file, NULL},
+    {NULL, NULL, NULL, NULL},
 };

@@ -12,7 +12,14 @@
 #include "runtime.h"
 #include "wasi_internal.h"
 
-#define SUB_SIZE 48
+/* preview1: subscription 48 bytes, clock {id u32 @16, timeout @24, precision @32, flags @40};
+ * wasi_unstable: 56 bytes, clock {identifier u64 @16, id u32 @24, timeout @32, precision @40,
+ * flags @48}. fd subscriptions and events are the same in both. */
+typedef struct sub_layout {
+  uint32_t size, clock_id, timeout, flags;
+} sub_layout;
+static const sub_layout preview1_layout = {48, 16, 24, 40};
+static const sub_layout unstable_layout = {56, 24, 32, 48};
 #define EVENT_SIZE 32
 #define SLICE_NS 50000000ull /* how often a long wait checks the store's interrupt flag */
 
@@ -46,11 +53,11 @@ static void put_event(lw_wmem m, uint32_t p, const sub_state *s) {
   }
 }
 
-static lw_status poll_oneoff(lw_host_ctx *ctx, uint64_t *slots) {
+static lw_status poll_common(lw_host_ctx *ctx, uint64_t *slots, const sub_layout *layout) {
   uint32_t in = ARG_U32(0), out = ARG_U32(1), nsubs = ARG_U32(2), nevents_ptr = ARG_U32(3);
   if (nsubs == 0) RETURN_ERRNO(W_EINVAL);
   lw_wmem m = lw_wasi_memory(ctx);
-  if (!wmem_ok(m, in, (uint64_t)nsubs * SUB_SIZE) ||
+  if (!wmem_ok(m, in, (uint64_t)nsubs * layout->size) ||
       !wmem_ok(m, out, (uint64_t)nsubs * EVENT_SIZE) || !wmem_ok(m, nevents_ptr, 4))
     RETURN_ERRNO(W_EFAULT);
   lw_wasi *w = lw_wasi_from_ctx(ctx);
@@ -67,15 +74,15 @@ static lw_status poll_oneoff(lw_host_ctx *ctx, uint64_t *slots) {
   uint16_t result = 0;
 
   for (uint32_t i = 0; i < nsubs && result == 0; i++) {
-    uint32_t p = in + i * SUB_SIZE;
+    uint32_t p = in + i * layout->size;
     sub_state *s = &subs[i];
     s->userdata = wmem_u64(m, p);
     s->type = m.base[p + 8];
     s->poll_index = -1;
     if (s->type == EV_CLOCK) {
-      uint32_t clock_id = wmem_u32(m, p + 16);
-      uint64_t timeout = wmem_u64(m, p + 24);
-      uint16_t flags = wmem_u16(m, p + 40);
+      uint32_t clock_id = wmem_u32(m, p + layout->clock_id);
+      uint64_t timeout = wmem_u64(m, p + layout->timeout);
+      uint16_t flags = wmem_u16(m, p + layout->flags);
       clockid_t clock;
       switch (clock_id) {
       case 0: clock = CLOCK_REALTIME; break;
@@ -183,7 +190,14 @@ static lw_status poll_oneoff(lw_host_ctx *ctx, uint64_t *slots) {
   RETURN_ERRNO(0);
 }
 
+static lw_status poll_oneoff(lw_host_ctx *ctx, uint64_t *slots) {
+  return poll_common(ctx, slots, &preview1_layout);
+}
+static lw_status poll_oneoff_unstable(lw_host_ctx *ctx, uint64_t *slots) {
+  return poll_common(ctx, slots, &unstable_layout);
+}
+
 const lw_wasi_def lw_wasi_defs_poll[] = {
-    {"poll_oneoff", "iiii:i", poll_oneoff},
-    {NULL, NULL, NULL},
+    {"poll_oneoff", "iiii:i", poll_oneoff, poll_oneoff_unstable},
+    {NULL, NULL, NULL, NULL},
 };

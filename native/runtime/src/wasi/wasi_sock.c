@@ -128,9 +128,9 @@ static lw_status sock_shutdown(lw_host_ctx *ctx, uint64_t *slots) {
 }
 
 const lw_wasi_def lw_wasi_defs_sock[] = {
-    {"sock_accept", "iii:i", sock_accept},
-    {"sock_recv", "iiiiii:i", sock_recv},
-    {"sock_send", "iiiii:i", sock_send},
-    {"sock_shutdown", "ii:i", sock_shutdown},
-    {NULL, NULL, NULL},
+    {"sock_accept", "iii:i", sock_accept, NULL},
+    {"sock_recv", "iiiiii:i", sock_recv, NULL},
+    {"sock_send", "iiiii:i", sock_send, NULL},
+    {"sock_shutdown", "ii:i", sock_shutdown, NULL},
+    {NULL, NULL, NULL, NULL},
 };
