@@ -48,8 +48,11 @@ typedef struct lw_wasi_config {
 /* Copies everything it needs from config. Fails (LW_ERR_IO, message names the path) when a
  * preopen is missing or not a directory. */
 lw_status lw_wasi_new(const lw_wasi_config *config, lw_wasi **out, lw_error *err);
-/* Define every preview1 function under "wasi_snapshot_preview1" and "wasi_unstable". The
- * host functions are owned by the store; wasi must outlive the store's use of them. */
+/* Define every preview1 function under "wasi_snapshot_preview1" and "wasi_unstable" (where
+ * snapshot 0's ABI differs, i.e. the filestat and subscription layouts and fd_seek's whence
+ * numbering, the wasi_unstable functions use the old one). The host functions are owned by
+ * the store; wasi must outlive the store's use of them. Returns LW_ERR_NOMEM or the
+ * linker's error. */
 lw_status lw_wasi_define(lw_wasi *wasi, lw_store *store, lw_linker *linker);
 /* Bytes the guest wrote to fd 1 so far when capture_stdout is set (else NULL, *len = 0). */
 const uint8_t *lw_wasi_captured_stdout(lw_wasi *wasi, size_t *len);
