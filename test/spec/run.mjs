@@ -5,7 +5,11 @@
 //
 //   node test/spec/run.mjs --tier interp [--arch x86_64|aarch64] [--filter NAME]... [--verbose]
 //                          [--runner PATH] [--jobs 1|2] [--timeout SECONDS]
-//                          [--expected-failures FILE]
+//                          [--expected-failures FILE] [--aotc PATH]
+//
+// --tier aot compiles each instantiated module with logwasm-aotc (--aotc, $LOGWASM_AOTC,
+// build/runtime/ or build/aot/) to x.N.<arch>.lwaot beside its .wasm and runs the logwasm-spec of
+// the compiler's build directory with --artifacts; without a compiler it says the tier isn't built.
 //
 // Testsuite: $WASM_TESTSUITE, else ../shared/wasm-testsuite beside the repository; when neither
 // exists the run is skipped (exit 0). Runner: --runner, else $LOGWASM_SPEC, else
@@ -30,13 +34,13 @@ function usage(message) {
   console.error(
     'usage: node test/spec/run.mjs --tier interp|aot [--arch x86_64|aarch64] [--filter NAME]...\n' +
       '                              [--verbose] [--runner PATH] [--jobs 1|2] [--timeout SECONDS]\n' +
-      '                              [--expected-failures FILE]',
+      '                              [--expected-failures FILE] [--aotc PATH]',
   );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opts = { tier: 'interp', arch: hostArch(), filters: [], verbose: false, runner: null,
+  const opts = { tier: 'interp', arch: hostArch(), filters: [], verbose: false, runner: null, aotc: null,
     jobs: MAX_JOBS, timeoutSeconds: 900, expectedFailures: defaultExpectedFailures };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -49,6 +53,7 @@ function parseArgs(argv) {
     else if (arg === '--filter') opts.filters.push(...value().split(',').filter(Boolean));
     else if (arg === '--verbose' || arg === '-v') opts.verbose = true;
     else if (arg === '--runner') opts.runner = value();
+    else if (arg === '--aotc') opts.aotc = value();
     else if (arg === '--jobs') opts.jobs = Math.max(1, Math.min(MAX_JOBS, Number(value()) || 1));
     else if (arg === '--timeout') opts.timeoutSeconds = Number(value());
     else if (arg === '--expected-failures') opts.expectedFailures = path.resolve(value());
@@ -213,15 +218,27 @@ function loadExpectedFailures(file, tier, arch) {
 
 // ---- main ----------------------------------------------------------------------------------------
 
-function runnerFor(opts) {
+// The AOT compiler: --aotc, $LOGWASM_AOTC, or the one in build/runtime or build/aot (test/aot's
+// build). Null when none exists: the AOT tier isn't built.
+function findAotCompiler(opts) {
+  const explicit = opts.aotc ?? process.env.LOGWASM_AOTC;
+  const candidates = explicit ? [path.resolve(explicit)]
+    : ['runtime', 'aot'].map((dir) => path.join(repoRoot, 'build', dir, 'logwasm-aotc'));
+  return { path: candidates.find((c) => fs.existsSync(c)) ?? null, candidates };
+}
+
+function runnerFor(opts, aotc) {
   const explicit = opts.runner ?? process.env.LOGWASM_SPEC;
   const crossArch = opts.arch !== hostArch();
+  // The AOT tier needs a runner whose runtime has the artifact loader: the one built with the
+  // compiler (for another architecture: the same build directory name with -<arch>).
+  const buildDir = aotc ? path.basename(path.dirname(aotc)) : 'runtime';
   const runner = path.resolve(explicit ??
-    path.join(repoRoot, 'build', crossArch ? `runtime-${opts.arch}` : 'runtime', 'logwasm-spec'));
+    path.join(repoRoot, 'build', crossArch ? `${buildDir}-${opts.arch}` : buildDir, 'logwasm-spec'));
   if (!fs.existsSync(runner)) {
     console.error(`spec: no spec runner at ${runner}.\n` +
       (crossArch
-        ? `  Cross-build the runtime for ${opts.arch} into build/runtime-${opts.arch}, or pass --runner.`
+        ? `  Cross-build the runtime for ${opts.arch} into build/${buildDir}-${opts.arch}, or pass --runner.`
         : '  Build it with `npm run build:runtime` (or pass --runner / set LOGWASM_SPEC).'));
     process.exit(2);
   }
@@ -235,12 +252,55 @@ function runnerFor(opts) {
   return [qemu, '-L', `/usr/${opts.arch}-linux-gnu`, runner];
 }
 
+// The AOT tier: compile every module a file instantiates to <x.N>.<arch>.lwaot beside its .wasm
+// (again only when the .wasm or the compiler is newer). Modules that must be rejected are not
+// compiled; the runner loads those from the .wasm. Returns the compiler's refusals, by file.
+const INSTANTIATED = new Set(['module', 'assert_trap', 'assert_uninstantiable', 'assert_unlinkable']);
+
+async function compileArtifacts(aotc, jsonPath, arch) {
+  const dir = path.dirname(jsonPath);
+  const { commands } = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  const files = [...new Set(commands
+    .filter((c) => INSTANTIATED.has(c.type) && c.filename && c.module_type !== 'text')
+    .map((c) => c.filename))];
+  const compilerTime = fs.statSync(aotc).mtimeMs;
+  const refused = [];
+  for (const file of files) {
+    const wasm = path.join(dir, file);
+    const artifact = path.join(dir, `${file.replace(/\.wasm$/, '')}.${arch}.lwaot`);
+    try {
+      const built = fs.statSync(artifact).mtimeMs;
+      if (built >= fs.statSync(wasm).mtimeMs && built >= compilerTime) continue;
+    } catch { /* not compiled yet */ }
+    fs.rmSync(artifact, { force: true });
+    const message = await new Promise((resolve) => {
+      const child = spawn(aotc, ['--target', arch, '-o', artifact, wasm], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('error', (e) => resolve(e.message));
+      child.on('close', (code, signal) => resolve(code === 0 ? null
+        : `${signal ? `killed by ${signal}` : `exit ${code}`}: ${stderr.trim().split('\n')[0] ?? ''}`));
+    });
+    if (message) {
+      fs.rmSync(artifact, { force: true });
+      refused.push({ file, message });
+    }
+  }
+  return refused;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  let aotc = null;
   if (opts.tier === 'aot') {
-    console.log('spec: the AOT tier is not built yet (no AOT compiler in this build), so there is ' +
-      'nothing to run for --tier aot; use --tier interp.');
-    process.exit(2);
+    const found = findAotCompiler(opts);
+    if (!found.path) {
+      console.log(`spec: the AOT tier is not built yet: no logwasm-aotc at ${found.candidates.join(' or ')} ` +
+        '(it needs LLVM 19: apt-get install llvm-19-dev, then build native/aotc), so there is nothing ' +
+        'to run for --tier aot; use --tier interp.');
+      process.exit(2);
+    }
+    aotc = found.path;
   }
   const suite = findTestsuite();
   if (!suite.dir) {
@@ -252,7 +312,8 @@ async function main() {
     console.error('spec: wast2json is not installed; it converts the .wast files (apt-get install wabt).');
     return 2;
   }
-  const runnerCommand = runnerFor(opts);
+  const runnerCommand = runnerFor(opts, aotc);
+  const runnerArgs = aotc ? ['--artifacts', `.${opts.arch}.lwaot`] : [];
   const expected = loadExpectedFailures(opts.expectedFailures, opts.tier, opts.arch);
   const names = selectFiles(suite.dir, opts.filters);
   if (names.length === 0) {
@@ -276,10 +337,15 @@ async function main() {
       const index = nextToStart++;
       const name = names[index];
       const converted = await convert(path.join(suite.dir, `${name}.wast`), name);
-      results[index] = converted.error
-        ? { name, passed: 0, failed: 1, skipped: 0, failures: [], notes: [], skipReasons: {},
-            problem: converted.error }
-        : await runFile(runnerCommand, converted.jsonPath, name, opts.timeoutSeconds);
+      if (converted.error) {
+        results[index] = { name, passed: 0, failed: 1, skipped: 0, failures: [], notes: [],
+          skipReasons: {}, problem: converted.error, refused: [] };
+      } else {
+        const refused = aotc ? await compileArtifacts(aotc, converted.jsonPath, opts.arch) : [];
+        results[index] = await runFile([...runnerCommand, ...runnerArgs], converted.jsonPath, name,
+          opts.timeoutSeconds);
+        results[index].refused = refused;
+      }
       printReady();
     }
   };
@@ -321,6 +387,9 @@ async function main() {
     const unexpectedHere = r.failures.filter((f) => !expectedByKey.has(expectedKey(r.name, f.line))).length;
     if (unexpectedHere > shown && !opts.verbose) {
       lines.push(`  ... ${unexpectedHere - shown} more failures in ${r.name}.wast (--filter ${r.name} --verbose shows all)`);
+    }
+    for (const c of r.refused.filter((c) => opts.verbose || !/SIMD|v128/.test(c.message))) {
+      lines.push(`  logwasm-aotc refused ${c.file}: ${c.message}`);
     }
     if (opts.verbose) for (const n of r.notes) lines.push(`  note ${r.name}.wast:${n.line} ${n.text}`);
     if (lines.length) {

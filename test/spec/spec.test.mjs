@@ -174,8 +174,9 @@ test('without a testsuite the run is skipped, not failed', async () => {
   assert.equal(lastLine(stdout), 'spec: skipped (no testsuite)');
 });
 
-test('--tier aot says the AOT tier is not built yet', async () => {
-  const { status, stdout } = await runDriver(['--tier', 'aot']);
-  assert.notEqual(status, 0);
-  assert.match(stdout, /AOT tier is not built yet/);
+test('--tier aot without an AOT compiler says the tier is not built yet', async () => {
+  const missing = path.join(os.tmpdir(), 'logwasm-no-such-aotc');
+  const { status, stdout } = await runDriver(['--tier', 'aot'], { LOGWASM_AOTC: missing });
+  assert.equal(status, 2);
+  assert.match(stdout, /AOT tier is not built yet: no logwasm-aotc at .*logwasm-no-such-aotc/);
 });

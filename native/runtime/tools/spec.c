@@ -1,7 +1,10 @@
 /* logwasm-spec: runs one WebAssembly spec test file, as converted by wast2json, in process and
  * through the public C API only (logwasm.h).
  *
- *   logwasm-spec [--verbose] [--stream] <file.json>
+ *   logwasm-spec [--verbose] [--stream] [--artifacts SUFFIX] <file.json>
+ *
+ * With --artifacts (the AOT tier), modules that are instantiated are loaded from the artifacts
+ * logwasm-aotc wrote beside the .wasm files (x.N.wasm -> x.N<SUFFIX>); the driver compiles them.
  *
  * Every command of the file is one check: it passes, fails or is skipped. Output lines:
  *   FAIL <line> <command>: <what was expected, what happened>     always
@@ -63,6 +66,7 @@ typedef struct spec_run {
   char *dir; /* where wast2json wrote the .wasm files */
   bool verbose, stream;
   bool simd_file; /* a simd_*.wast file: LW_ERR_UNSUPPORTED there means SIMD */
+  const char *artifact_suffix; /* --artifacts: load compiled artifacts (the AOT tier) */
   lw_store *store;
   lw_linker *linker;
   spec_module *modules;
@@ -201,10 +205,16 @@ static bool read_file(const char *path, uint8_t **bytes, size_t *len) {
   return true;
 }
 
-/* Load the command's .wasm file. Returns the load status; on LW_OK *out is kept in run->loaded
+/* Which file a module command loads: its .wasm, or with --artifacts SUFFIX (the AOT tier) the
+ * compiled artifact beside it, "x.3.wasm" -> "x.3<SUFFIX>". Modules that must be rejected
+ * (assert_invalid, assert_malformed) are always loaded from the .wasm: there is no artifact of
+ * an invalid module. */
+typedef enum module_source { FROM_WASM, FROM_ARTIFACT } module_source;
+
+/* Load the command's module. Returns the load status; on LW_OK *out is kept in run->loaded
  * (freed with the store, since failed instantiations may leave its functions in shared tables). */
-static lw_status load_module(spec_run *run, const json_value *cmd, lw_module **out,
-                             lw_error *err) {
+static lw_status load_module(spec_run *run, const json_value *cmd, module_source source,
+                             lw_module **out, lw_error *err) {
   *out = NULL;
   const char *filename = json_get_string(cmd, "filename");
   if (!filename) {
@@ -215,7 +225,25 @@ static lw_status load_module(spec_run *run, const json_value *cmd, lw_module **o
   snprintf(path, sizeof path, "%s/%s", run->dir, filename);
   uint8_t *bytes;
   size_t len;
-  if (!read_file(path, &bytes, &len)) {
+  if (source == FROM_ARTIFACT && run->artifact_suffix) {
+    char artifact[4096];
+    size_t stem = strlen(path);
+    if (stem > 5 && strcmp(path + stem - 5, ".wasm") == 0) stem -= 5;
+    snprintf(artifact, sizeof artifact, "%.*s%s", (int)stem, path, run->artifact_suffix);
+    if (!read_file(artifact, &bytes, &len)) {
+      /* No artifact: the compiler refused the module. Load the .wasm to tell a SIMD module
+       * (skipped like in the interpreter) from a compiler failure. */
+      lw_status status = load_module(run, cmd, FROM_WASM, out, err);
+      if (status == LW_OK || !is_unsupported_simd(run, status, err)) {
+        snprintf(err->message, sizeof err->message,
+                 "no AOT artifact %.300s (the compiler could not compile %.100s)", artifact,
+                 filename);
+        err->status = status = LW_ERR_IO;
+        *out = NULL; /* still freed with the store */
+      }
+      return status;
+    }
+  } else if (!read_file(path, &bytes, &len)) {
     snprintf(err->message, sizeof err->message, "cannot read %.400s", path);
     return err->status = LW_ERR_IO;
   }
@@ -224,6 +252,13 @@ static lw_status load_module(spec_run *run, const json_value *cmd, lw_module **o
   free(bytes);
   if (status != LW_OK) {
     *out = NULL;
+    if (source == FROM_ARTIFACT && run->artifact_suffix) {
+      /* Say it was the artifact that failed, not the .wasm. */
+      char message[sizeof err->message];
+      snprintf(message, sizeof message, "%s", err->message);
+      snprintf(err->message, sizeof err->message, "AOT artifact of %.100s: %.380s", filename,
+               message);
+    }
     return status;
   }
   if (run->loaded_count == run->loaded_cap) {
@@ -283,7 +318,7 @@ static void cmd_module(spec_run *run, const json_value *cmd, spec_result *r) {
   }
   lw_error err = {0};
   lw_module *module;
-  lw_status status = load_module(run, cmd, &module, &err);
+  lw_status status = load_module(run, cmd, FROM_ARTIFACT, &module, &err);
   if (status == LW_OK) status = instantiate(run, module, &m->instance, &err);
   if (status == LW_OK) {
     m->state = MODULE_READY;
@@ -519,7 +554,7 @@ static void cmd_assert_trap(spec_run *run, const json_value *cmd, spec_result *r
     lw_error err = {0};
     lw_module *module;
     lw_instance *inst = NULL;
-    lw_status status = load_module(run, cmd, &module, &err);
+    lw_status status = load_module(run, cmd, FROM_ARTIFACT, &module, &err);
     if (status == LW_OK) status = instantiate(run, module, &inst, &err);
     if (is_unsupported_simd(run, status, &err)) {
       spec_skip(r, REASON_SIMD);
@@ -559,7 +594,7 @@ static void cmd_assert_rejected(spec_run *run, const json_value *cmd, spec_resul
   const char *text = json_get_string(cmd, "text");
   lw_error err = {0};
   lw_module *module;
-  lw_status status = load_module(run, cmd, &module, &err);
+  lw_status status = load_module(run, cmd, FROM_WASM, &module, &err);
   if (status == LW_ERR_MALFORMED || status == LW_ERR_INVALID) {
     if (status != wanted)
       spec_text_add(&r->note, "rejected as %s, the spec says %s (\"%s\"): %s",
@@ -591,7 +626,7 @@ static void cmd_assert_instantiate_fails(spec_run *run, const json_value *cmd, s
   lw_error err = {0};
   lw_module *module;
   lw_instance *inst = NULL;
-  lw_status status = load_module(run, cmd, &module, &err);
+  lw_status status = load_module(run, cmd, FROM_ARTIFACT, &module, &err);
   bool loaded = status == LW_OK;
   if (loaded) status = instantiate(run, module, &inst, &err);
   if (is_unsupported_simd(run, status, &err)) {
@@ -683,8 +718,10 @@ static void run_command(spec_run *run, const json_value *cmd) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: logwasm-spec [--verbose] [--stream] <file.json>\n"
-          "  Runs a WebAssembly spec test converted by wast2json (wast2json x.wast -o x.json).\n");
+          "usage: logwasm-spec [--verbose] [--stream] [--artifacts SUFFIX] <file.json>\n"
+          "  Runs a WebAssembly spec test converted by wast2json (wast2json x.wast -o x.json).\n"
+          "  --artifacts .x86_64.lwaot loads x.N.x86_64.lwaot (compiled by logwasm-aotc) in place\n"
+          "  of x.N.wasm for every module that is instantiated (the AOT tier).\n");
 }
 
 int main(int argc, char **argv) {
@@ -692,6 +729,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) run.verbose = true;
     else if (strcmp(argv[i], "--stream") == 0) run.stream = true;
+    else if (strcmp(argv[i], "--artifacts") == 0 && i + 1 < argc) run.artifact_suffix = argv[++i];
     else if (argv[i][0] == '-' || run.json_path) { usage(); return 2; }
     else run.json_path = argv[i];
   }
