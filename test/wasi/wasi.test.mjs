@@ -231,6 +231,20 @@ test('logwasm-run: command line behaviour', async (t) => {
     assert.equal(r.status, 0, `failed check ${r.status}: ${r.stderr}`);
   });
 
+  await t.test('--timeout-ms also ends a guest sleeping in poll_oneoff', () => {
+    const m = wat(t, dir, 'sleep', `(module
+      (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+      (memory 1)
+      (func (export "_start")
+        (i32.store (i32.const 16) (i32.const 1))            ;; CLOCK_MONOTONIC
+        (i64.store (i32.const 24) (i64.const 10000000000))  ;; 10 s
+        (drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))))`);
+    const started = Date.now();
+    const r = run(['--timeout-ms=200', m]);
+    assert.equal(r.status, 124, r.stderr.toString());
+    assert.ok(Date.now() - started < 5000, 'the sleep was cut short');
+  });
+
   await t.test('a missing --map-dir directory is exit 1 naming it', () => {
     const m = wat(t, dir, 'nop', '(module (func (export "_start")))');
     const r = run([`--map-dir=/::${path.join(dir, 'missing-dir')}`, m]);

@@ -150,8 +150,14 @@ static lw_status poll_common(lw_host_ctx *ctx, uint64_t *slots, const sub_layout
       break;
     }
     if (store && lw_store_should_stop(store)) {
-      result = W_EINTR; /* the interpreter traps with "interrupted" right after */
-      break;
+      /* The same trap the interpreter raises at a loop back-edge: the guest may otherwise
+       * simply return after the wait, and the interrupt or deadline would go unnoticed. */
+      free(subs);
+      free(pfds);
+      lw_status st = lw_host_trap(ctx, "%s while waiting in poll_oneoff",
+                                  lw_trap_text(LW_TRAP_INTERRUPTED));
+      if (ctx->err) ctx->err->trap = LW_TRAP_INTERRUPTED;
+      return st;
     }
   }
   if (result) {
