@@ -17,7 +17,11 @@
 #include "code.h"
 
 /* Wasm rounds every operation separately: no fused multiply-add. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 /* ---- numeric helpers used by the expressions in code.h -------------------------------------- */
 
@@ -351,11 +355,12 @@ static lw_status run(const entry *e) {
   lw_memory *mem;
   /* The hottest state, pinned to callee-saved registers on x86-64 (gcc otherwise spills the
    * memory base and size because of the calls in rare handlers). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && \
+    !defined(__SANITIZE_ADDRESS__)
   register uint8_t *mb __asm__("r12");
   register uint64_t ms __asm__("r13");
   register const lw_word *ip __asm__("rbx");
-  register lw_slot *fp __asm__("rbp");
+  register lw_slot *fp __asm__("r14");
 #else
   uint8_t *mb;
   uint64_t ms;
