@@ -35,6 +35,7 @@
 #define SPEC_CALL_SECONDS 20
 #define SPEC_MAX_VALUES 256
 
+/* Skip reasons. No ':' in them: the driver reads the reason after the last ": " of a line. */
 static const char *const REASON_TEXT = "text format";
 static const char *const REASON_SIMD = "SIMD not supported";
 static const char *const REASON_NUL_NAME =
@@ -692,11 +693,7 @@ static void report(spec_run *run, const json_value *cmd, const char *type, spec_
 }
 
 static void run_command(spec_run *run, const json_value *cmd) {
-  spec_result r;
-  r.outcome = SPEC_PASS;
-  r.skip_reason = NULL;
-  r.detail.len = r.note.len = 0;
-  r.detail.buf[0] = r.note.buf[0] = 0;
+  spec_result r = {.outcome = SPEC_PASS};
   const char *type = json_get_string(cmd, "type");
   if (!type) type = "?";
   if (strcmp(type, "module") == 0) cmd_module(run, cmd, &r);
