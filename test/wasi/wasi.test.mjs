@@ -245,6 +245,24 @@ test('logwasm-run: command line behaviour', async (t) => {
     assert.ok(Date.now() - started < 5000, 'the sleep was cut short');
   });
 
+  await t.test('--timeout-ms also ends a guest blocked reading an idle stdin', async () => {
+    const m = wat(t, dir, 'readin', `(module
+      (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+      (memory 1)
+      (func (export "_start")
+        (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 16))
+        (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
+    const started = Date.now();
+    const status = await new Promise((resolve) => {
+      const child = spawn(runner, ['--timeout-ms=200', m], { stdio: ['pipe', 'ignore', 'ignore'] });
+      // stdin stays open and empty until the child is gone
+      const guard = setTimeout(() => child.kill('SIGKILL'), 10000);
+      child.on('close', (code) => { clearTimeout(guard); resolve(code); });
+    });
+    assert.equal(status, 124);
+    assert.ok(Date.now() - started < 5000, 'the read was cut short');
+  });
+
   await t.test('a missing --map-dir directory is exit 1 naming it', () => {
     const m = wat(t, dir, 'nop', '(module (func (export "_start")))');
     const r = run([`--map-dir=/::${path.join(dir, 'missing-dir')}`, m]);

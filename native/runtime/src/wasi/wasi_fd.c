@@ -46,6 +46,12 @@ static lw_status fd_read(lw_host_ctx *ctx, uint64_t *slots) {
   struct iovec *v;
   int n;
   if ((r = gather_iovs(m, ARG_U32(1), ARG_U32(2), &v, &n))) RETURN_ERRNO(r);
+  lw_status wait = n ? lw_wasi_wait_stream(ctx, e, false, &r) : LW_OK;
+  if (wait != LW_OK || r) {
+    free(v);
+    if (wait != LW_OK) return wait;
+    RETURN_ERRNO(r);
+  }
   ssize_t got;
   do got = n ? readv(e->host_fd, v, n) : 0;
   while (got < 0 && errno == EINTR);
@@ -78,6 +84,12 @@ static lw_status fd_write(lw_host_ctx *ctx, uint64_t *slots) {
       put += (ssize_t)v[i].iov_len;
     }
   } else {
+    lw_status wait = n ? lw_wasi_wait_stream(ctx, e, true, &r) : LW_OK;
+    if (wait != LW_OK || r) {
+      free(v);
+      if (wait != LW_OK) return wait;
+      RETURN_ERRNO(r);
+    }
     do put = n ? writev(e->host_fd, v, n) : 0;
     while (put < 0 && errno == EINTR);
   }

@@ -193,6 +193,13 @@ uint16_t lw_wasi_read_path(lw_wmem m, uint32_t ptr, uint32_t len, char **out);
 uint16_t lw_wasi_times(uint64_t atim, uint64_t mtim, uint32_t fstflags, struct timespec ts[2]);
 void lw_wasi_dirents_free(lw_wasi_dirent_cache *cache);
 
+/* Before a blocking read/write on a stream (pipe, terminal, socket): wait until it is ready
+ * in slices, so that a store interrupt or deadline ends the wait with the "interrupted" trap
+ * (returned status, to be returned by the host function). A guest-set NONBLOCK on borrowed
+ * stdio (never applied to the host's descriptor) gives *wasi_errno = EAGAIN instead. */
+lw_status lw_wasi_wait_stream(lw_host_ctx *ctx, const lw_wasi_fd *e, bool for_write,
+                              uint16_t *wasi_errno);
+
 /* ---- sandboxed path resolution (wasi_sandbox.c) ---------------------------------------- */
 
 typedef struct lw_resolved {

@@ -53,6 +53,14 @@ static void put_event(lw_wmem m, uint32_t p, const sub_state *s) {
   }
 }
 
+/* The trap the interpreter raises at a loop back-edge when the store is interrupted. */
+static lw_status interrupted_trap(lw_host_ctx *ctx, const char *where) {
+  lw_status st = lw_host_trap(ctx, "%s while waiting in %s", lw_trap_text(LW_TRAP_INTERRUPTED),
+                              where);
+  if (ctx->err) ctx->err->trap = LW_TRAP_INTERRUPTED;
+  return st;
+}
+
 static lw_status poll_common(lw_host_ctx *ctx, uint64_t *slots, const sub_layout *layout) {
   uint32_t in = ARG_U32(0), out = ARG_U32(1), nsubs = ARG_U32(2), nevents_ptr = ARG_U32(3);
   if (nsubs == 0) RETURN_ERRNO(W_EINVAL);
@@ -154,10 +162,7 @@ static lw_status poll_common(lw_host_ctx *ctx, uint64_t *slots, const sub_layout
        * simply return after the wait, and the interrupt or deadline would go unnoticed. */
       free(subs);
       free(pfds);
-      lw_status st = lw_host_trap(ctx, "%s while waiting in poll_oneoff",
-                                  lw_trap_text(LW_TRAP_INTERRUPTED));
-      if (ctx->err) ctx->err->trap = LW_TRAP_INTERRUPTED;
-      return st;
+      return interrupted_trap(ctx, "poll_oneoff");
     }
   }
   if (result) {
@@ -194,6 +199,32 @@ static lw_status poll_common(lw_host_ctx *ctx, uint64_t *slots, const sub_layout
   free(pfds);
   wmem_put_u32(m, nevents_ptr, count);
   RETURN_ERRNO(0);
+}
+
+lw_status lw_wasi_wait_stream(lw_host_ctx *ctx, const lw_wasi_fd *e, bool for_write,
+                              uint16_t *wasi_errno) {
+  *wasi_errno = 0;
+  if (e->captured || e->filetype == W_FILETYPE_REGULAR_FILE ||
+      e->filetype == W_FILETYPE_DIRECTORY || e->filetype == W_FILETYPE_BLOCK_DEVICE)
+    return LW_OK;
+  struct pollfd pfd = {.fd = e->host_fd, .events = for_write ? POLLOUT : POLLIN};
+  bool nonblocking = (e->fdflags & W_FDFLAG_NONBLOCK) != 0;
+  if (nonblocking && e->owned) return LW_OK; /* the host fd itself is non-blocking */
+  lw_instance *caller = lw_host_caller(ctx);
+  lw_store *store = caller ? lw_instance_store(caller) : NULL;
+  for (;;) {
+    /* borrowed stdio the guest made non-blocking: answer EAGAIN without touching the host's
+     * own file flags */
+    int rc = poll(&pfd, 1, nonblocking ? 0 : (store ? (int)(SLICE_NS / 1000000u) : -1));
+    if (rc > 0) return LW_OK; /* ready, hung up or in error: the read/write will tell */
+    if (rc < 0 && errno != EINTR) return LW_OK;
+    if (rc == 0 && nonblocking) {
+      *wasi_errno = W_EAGAIN;
+      return LW_OK;
+    }
+    if (store && lw_store_should_stop(store))
+      return interrupted_trap(ctx, for_write ? "fd_write" : "fd_read");
+  }
 }
 
 static lw_status poll_oneoff(lw_host_ctx *ctx, uint64_t *slots) {
