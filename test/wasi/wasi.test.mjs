@@ -114,9 +114,12 @@ test('the path resolver (C unit test of lw_sandbox_resolve)', (t) => {
   const dir = tmpdir(t);
   const exe = path.join(dir, 'sandbox_test');
   const src = path.join(repo, 'native', 'runtime');
-  const cc = spawnSync('cc', ['-std=gnu11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror',
-    `-I${path.join(src, 'include')}`, `-I${path.join(src, 'src')}`,
+  const compile = (extra) => spawnSync('cc', ['-std=gnu11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror',
+    ...extra, `-I${path.join(src, 'include')}`, `-I${path.join(src, 'src')}`,
     path.join(here, 'sandbox_test.c'), lib, '-lm', '-lpthread', '-o', exe]);
+  let cc = compile([]);
+  // a sanitizer build of the library (LOGWASM_SANITIZE) needs the same runtime linked in
+  if (cc.status !== 0) cc = compile(['-fsanitize=address,undefined']);
   assert.equal(cc.status, 0, cc.stderr?.toString());
   const r = spawnSync(exe, [], { timeout: 60000 });
   const out = r.stdout.toString();
