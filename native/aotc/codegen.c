@@ -55,6 +55,7 @@ typedef struct cg {
   uint32_t **callees;
   uint32_t *callee_count, *callee_cap;
   LLVMValueRef *entry_poll_br;
+  bool arch_aarch64;
 } cg;
 
 typedef struct fn {
@@ -617,6 +618,46 @@ static void trunc_sat(fn *f, LLVMTypeRef to, bool is_signed) {
 static void unary_intrinsic(fn *f, const char *name) {
   LLVMValueRef x = pop(f);
   push(f, call_intrinsic(f->g, name, LLVMTypeOf(x), &x, 1));
+}
+
+/* A value the optimiser cannot see through (an empty inline asm that "produces" its input).
+ * Wasm arithmetic must turn a signalling NaN into a quiet one, so x*1, x/1, x-0, -0-x, x*-1
+ * and demote(promote(x)) must really be computed; LLVM folds them to x (or -x) when it sees
+ * the constant. */
+static LLVMValueRef opaque(fn *f, LLVMValueRef v) {
+  cg *g = f->g;
+  LLVMTypeRef t = LLVMTypeOf(v);
+  LLVMTypeRef fty = LLVMFunctionType(t, &t, 1, 0);
+  const char *constraint = g->arch_aarch64 ? "=w,0" : "=x,0";
+  LLVMValueRef asm_fn = LLVMGetInlineAsm(fty, "", 0, constraint, strlen(constraint), 0, 0,
+                                         LLVMInlineAsmDialectATT, 0);
+  return LLVMBuildCall2(g->b, fty, asm_fn, &v, 1, "");
+}
+
+static bool is_identity_constant(LLVMValueRef v) {
+  if (!LLVMIsAConstantFP(v)) return false;
+  LLVMBool loses;
+  double d = LLVMConstRealGetDouble(v, &loses);
+  return d == 0.0 || d == 1.0 || d == -1.0;
+}
+
+static void float_binop(fn *f, LLVMOpcode op) {
+  LLVMValueRef r = pop(f), l = pop(f);
+  if (is_identity_constant(r)) r = opaque(f, r);
+  if (is_identity_constant(l)) l = opaque(f, l);
+  push(f, LLVMBuildBinOp(f->g->b, op, l, r, ""));
+}
+
+/* llvm.minimum/maximum have wasm's rules for zeros and NaNs but may return a signalling NaN
+ * operand as it is; wasm wants it quiet, which a + b gives. */
+static void float_min_max(fn *f, const char *name) {
+  cg *g = f->g;
+  LLVMValueRef args[2];
+  args[1] = pop(f);
+  args[0] = pop(f);
+  LLVMValueRef r = call_intrinsic(g, name, LLVMTypeOf(args[0]), args, 2);
+  LLVMValueRef nan = LLVMBuildFCmp(g->b, LLVMRealUNO, args[0], args[1], "");
+  push(f, LLVMBuildSelect(g->b, nan, LLVMBuildFAdd(g->b, args[0], args[1], ""), r, ""));
 }
 
 static void binary_intrinsic(fn *f, const char *name) {
@@ -1182,12 +1223,12 @@ static bool compile_body(fn *f, const lw_func_def *def) {
       case 0x8f: case 0x9d: unary_intrinsic(f, "llvm.trunc"); break;
       case 0x90: case 0x9e: unary_intrinsic(f, "llvm.roundeven"); break;
       case 0x91: case 0x9f: unary_intrinsic(f, "llvm.sqrt"); break;
-      case 0x92: case 0xa0: binop(f, LLVMFAdd); break;
-      case 0x93: case 0xa1: binop(f, LLVMFSub); break;
-      case 0x94: case 0xa2: binop(f, LLVMFMul); break;
-      case 0x95: case 0xa3: binop(f, LLVMFDiv); break;
-      case 0x96: case 0xa4: binary_intrinsic(f, "llvm.minimum"); break;
-      case 0x97: case 0xa5: binary_intrinsic(f, "llvm.maximum"); break;
+      case 0x92: case 0xa0: float_binop(f, LLVMFAdd); break;
+      case 0x93: case 0xa1: float_binop(f, LLVMFSub); break;
+      case 0x94: case 0xa2: float_binop(f, LLVMFMul); break;
+      case 0x95: case 0xa3: float_binop(f, LLVMFDiv); break;
+      case 0x96: case 0xa4: float_min_max(f, "llvm.minimum"); break;
+      case 0x97: case 0xa5: float_min_max(f, "llvm.maximum"); break;
       case 0x98: case 0xa6: binary_intrinsic(f, "llvm.copysign"); break;
       /* conversions */
       case 0xa7: push(f, LLVMBuildTrunc(g->b, pop(f), g->t_i32, "")); break;
@@ -1205,7 +1246,13 @@ static bool compile_body(fn *f, const lw_func_def *def) {
         break;
       case 0xb2: case 0xb4: push(f, LLVMBuildSIToFP(g->b, pop(f), g->t_f32, "")); break;
       case 0xb3: case 0xb5: push(f, LLVMBuildUIToFP(g->b, pop(f), g->t_f32, "")); break;
-      case 0xb6: push(f, LLVMBuildFPTrunc(g->b, pop(f), g->t_f32, "")); break;
+      case 0xb6: {
+        /* keep demote(promote(x)) from folding to x: the round trip must quiet a NaN */
+        LLVMValueRef x = pop(f);
+        if (LLVMIsAInstruction(x) && LLVMGetInstructionOpcode(x) == LLVMFPExt) x = opaque(f, x);
+        push(f, LLVMBuildFPTrunc(g->b, x, g->t_f32, ""));
+        break;
+      }
       case 0xb7: case 0xb9: push(f, LLVMBuildSIToFP(g->b, pop(f), g->t_f64, "")); break;
       case 0xb8: case 0xba: push(f, LLVMBuildUIToFP(g->b, pop(f), g->t_f64, "")); break;
       case 0xbb: push(f, LLVMBuildFPExt(g->b, pop(f), g->t_f64, "")); break;
@@ -1398,6 +1445,7 @@ bool lw_aotc_codegen(LLVMContextRef c, const lw_module *m, lw_aotc_module *out, 
                      size_t err_len) {
   cg g;
   memset(&g, 0, sizeof g);
+  g.arch_aarch64 = strncmp(LLVMGetTarget(out->llvm), "aarch64", 7) == 0;
   g.c = c;
   g.m = m;
   g.err = err;
