@@ -266,9 +266,12 @@ static void setup_stdio(lw_wasi *wasi, uint32_t fd, int host_fd, bool captured) 
   } else {
     e->filetype = W_FILETYPE_UNKNOWN;
   }
-  /* Standard streams are streams even when redirected from a file: no seeking rights, so a
-   * guest treats them like a terminal/pipe; a regular file keeps its seek rights. */
-  e->rights_base = lw_wasi_rights_for_type(e->filetype);
+  /* Standard streams get stream rights (no seek/tell: that is how wasi-libc's isatty tells a
+   * terminal); one redirected from/to a regular file may also seek, but never truncate,
+   * allocate or retime the host's file. */
+  e->rights_base = R_STREAM;
+  if (e->filetype == W_FILETYPE_REGULAR_FILE || e->filetype == W_FILETYPE_BLOCK_DEVICE)
+    e->rights_base |= R_FD_SEEK | R_FD_TELL | R_FD_ADVISE;
   e->rights_inheriting = 0;
 }
 
