@@ -103,28 +103,54 @@ test('the sandbox refuses escapes and out-of-bounds pointers', (t) => {
   assert.ok(!fs.existsSync(path.join(root, 'made')), 'absolute symlink must not be created');
 });
 
-test('the path resolver (C unit test of lw_sandbox_resolve)', (t) => {
+// Compile one of the C tests in test/wasi against the runtime library next to the runner.
+function buildCTest(t, source) {
   const lib = process.env.LOGWASM_RUNTIME_LIB ||
     path.join(path.dirname(runner), 'native', 'runtime', 'liblogwasm_runtime.a');
   assert.ok(fs.existsSync(lib), `runtime library not built at ${lib}`);
-  if (!has('cc')) {
-    t.skip('no C compiler');
-    return;
-  }
+  if (!has('cc')) return null;
   const dir = tmpdir(t);
-  const exe = path.join(dir, 'sandbox_test');
+  const exe = path.join(dir, path.basename(source, '.c'));
   const src = path.join(repo, 'native', 'runtime');
   const compile = (extra) => spawnSync('cc', ['-std=gnu11', '-D_GNU_SOURCE', '-Wall', '-Wextra', '-Werror',
     ...extra, `-I${path.join(src, 'include')}`, `-I${path.join(src, 'src')}`,
-    path.join(here, 'sandbox_test.c'), lib, '-lm', '-lpthread', '-o', exe]);
+    path.join(here, source), lib, '-lm', '-lpthread', '-o', exe]);
   let cc = compile([]);
   // a sanitizer build of the library (LOGWASM_SANITIZE) needs the same runtime linked in
   if (cc.status !== 0) cc = compile(['-fsanitize=address,undefined']);
   assert.equal(cc.status, 0, cc.stderr?.toString());
-  const r = spawnSync(exe, [], { timeout: 60000 });
+  return { exe, dir };
+}
+
+test('the path resolver (C unit test of lw_sandbox_resolve)', (t) => {
+  const built = buildCTest(t, 'sandbox_test.c');
+  if (!built) {
+    t.skip('no C compiler');
+    return;
+  }
+  const r = spawnSync(built.exe, [], { timeout: 60000 });
   const out = r.stdout.toString();
-  assert.equal(r.status, 0, out);
+  assert.equal(r.status, 0, out + r.stderr);
   assert.match(out.trim().split('\n').at(-1), /^sandbox: \d+ passed, 0 failed$/);
+});
+
+test('the embedding API: preopen errors, captured stdout, borrowed stdio, exit codes', (t) => {
+  if (!has('wat2wasm')) {
+    t.skip('wat2wasm not available');
+    return;
+  }
+  const built = buildCTest(t, 'api_test.c');
+  if (!built) {
+    t.skip('no C compiler');
+    return;
+  }
+  const guest = path.join(built.dir, 'api_guest.wasm');
+  const w = spawnSync('wat2wasm', [path.join(here, 'fixtures', 'api_guest.wat'), '-o', guest]);
+  assert.equal(w.status, 0, w.stderr?.toString());
+  const r = spawnSync(built.exe, [guest, built.dir], { timeout: 60000 });
+  const out = r.stdout.toString();
+  assert.equal(r.status, 0, out + r.stderr);
+  assert.match(out.trim().split('\n').at(-1), /^api: \d+ passed, 0 failed$/);
 });
 
 test('logwasm-run: command line behaviour', async (t) => {
