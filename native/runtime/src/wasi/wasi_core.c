@@ -322,9 +322,11 @@ lw_status lw_wasi_new(const lw_wasi_config *config, lw_wasi **out, lw_error *err
       if (e == ENOTDIR)
         set_error(err, LW_ERR_IO, "preopened directory '%s' (guest '%s') is not a directory",
                   host, guest);
-      else
+      else {
+        char reason[128]; /* strerror_r (GNU): callers may create WASI states on many threads */
         set_error(err, LW_ERR_IO, "cannot open preopened directory '%s' (guest '%s'): %s",
-                  host, guest, strerror(e));
+                  host, guest, strerror_r(e, reason, sizeof reason));
+      }
       return LW_ERR_IO;
     }
     lw_wasi_fd *e = &wasi->fds[3 + i];
