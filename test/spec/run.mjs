@@ -9,7 +9,9 @@
 //
 // --tier aot compiles each instantiated module with logwasm-aotc (--aotc, $LOGWASM_AOTC,
 // build/runtime/ or build/aot/) to x.N.<arch>.lwaot beside its .wasm and runs the logwasm-spec of
-// the compiler's build directory with --artifacts; without a compiler it says the tier isn't built.
+// the compiler's build directory with --artifacts (or, when that directory has it,
+// logwasm-spec-aot, which compiles each module itself); without a compiler it says the tier
+// isn't built.
 //
 // Testsuite: $WASM_TESTSUITE, else ../shared/wasm-testsuite beside the repository; when neither
 // exists the run is skipped (exit 0). Runner: --runner, else $LOGWASM_SPEC, else
@@ -230,11 +232,15 @@ function findAotCompiler(opts) {
 function runnerFor(opts, aotc) {
   const explicit = opts.runner ?? process.env.LOGWASM_SPEC;
   const crossArch = opts.arch !== hostArch();
-  // The AOT tier needs a runner whose runtime has the artifact loader: the one built with the
-  // compiler (for another architecture: the same build directory name with -<arch>).
+  // The AOT tier needs a runner whose runtime has the artifact loader: one built with the
+  // compiler (for another architecture: the same build directory name with -<arch>). There,
+  // logwasm-spec-aot (spec.c with loads and calls redirected to the AOT tier, native/aotc/runner)
+  // is preferred while lw_module_load/lw_invoke don't dispatch to compiled code themselves.
   const buildDir = aotc ? path.basename(path.dirname(aotc)) : 'runtime';
+  const dir = path.join(repoRoot, 'build', crossArch ? `${buildDir}-${opts.arch}` : buildDir);
+  const names = aotc ? ['logwasm-spec-aot', 'logwasm-spec'] : ['logwasm-spec'];
   const runner = path.resolve(explicit ??
-    path.join(repoRoot, 'build', crossArch ? `${buildDir}-${opts.arch}` : buildDir, 'logwasm-spec'));
+    names.map((n) => path.join(dir, n)).find((p) => fs.existsSync(p)) ?? path.join(dir, names.at(-1)));
   if (!fs.existsSync(runner)) {
     console.error(`spec: no spec runner at ${runner}.\n` +
       (crossArch
@@ -313,7 +319,12 @@ async function main() {
     return 2;
   }
   const runnerCommand = runnerFor(opts, aotc);
-  const runnerArgs = aotc ? ['--artifacts', `.${opts.arch}.lwaot`] : [];
+  // logwasm-spec-aot compiles each module itself (with $LOGWASM_AOTC); logwasm-spec loads the
+  // artifacts compiled here beforehand.
+  const selfCompiling = aotc && path.basename(runnerCommand.at(-1)).startsWith('logwasm-spec-aot');
+  if (selfCompiling) process.env.LOGWASM_AOTC = aotc;
+  const precompile = aotc && !selfCompiling;
+  const runnerArgs = precompile ? ['--artifacts', `.${opts.arch}.lwaot`] : [];
   const expected = loadExpectedFailures(opts.expectedFailures, opts.tier, opts.arch);
   const names = selectFiles(suite.dir, opts.filters);
   if (names.length === 0) {
@@ -341,7 +352,7 @@ async function main() {
         results[index] = { name, passed: 0, failed: 1, skipped: 0, failures: [], notes: [],
           skipReasons: {}, problem: converted.error, refused: [] };
       } else {
-        const refused = aotc ? await compileArtifacts(aotc, converted.jsonPath, opts.arch) : [];
+        const refused = precompile ? await compileArtifacts(aotc, converted.jsonPath, opts.arch) : [];
         results[index] = await runFile([...runnerCommand, ...runnerArgs], converted.jsonPath, name,
           opts.timeoutSeconds);
         results[index].refused = refused;
