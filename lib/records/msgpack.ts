@@ -247,6 +247,10 @@ export function encodeMsgpack(value: Value): Uint8Array {
 
 const utf8 = new TextDecoder('utf-8');
 
+const KEY_CACHE_SIZE = 1024;
+const keyCacheBytes: (Uint8Array | undefined)[] = new Array(KEY_CACHE_SIZE);
+const keyCacheStrings: string[] = new Array(KEY_CACHE_SIZE);
+
 /** Reads msgpack objects one after another from a byte array. */
 export class MsgpackReader {
   offset: number;
@@ -294,17 +298,40 @@ export class MsgpackReader {
   private str(length: number): string {
     const at = this.need(length);
     const bytes = this.bytes;
-    if (length < 48) {
-      // short ASCII: build the string here; TextDecoder's per-call cost dominates short strings
-      let out = '';
+    if (length < 64) {
+      // short ASCII: one fromCharCode call gives a flat string; TextDecoder's per-call cost
+      // dominates short strings
       for (let i = at; i < at + length; i++) {
-        const c = bytes[i];
-        if (c >= 0x80) return utf8.decode(bytes.subarray(at, at + length));
-        out += String.fromCharCode(c);
+        if (bytes[i] >= 0x80) return utf8.decode(bytes.subarray(at, at + length));
       }
-      return out;
+      return String.fromCharCode.apply(null, bytes.subarray(at, at + length) as unknown as number[]);
     }
     return utf8.decode(bytes.subarray(at, at + length));
+  }
+
+  /** A map key: short string keys repeat from record to record, so they come from a cache
+   *  (no new string, and the same internalized string for every object's property). */
+  private cachedKey(length: number): string {
+    const at = this.need(length);
+    const bytes = this.bytes;
+    let hash = length;
+    for (let i = at; i < at + length; i++) hash = (Math.imul(hash, 31) + bytes[i]) | 0;
+    const slot = (hash >>> 0) & (KEY_CACHE_SIZE - 1);
+    const cached = keyCacheBytes[slot];
+    if (cached !== undefined && cached.length === length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (cached[i] !== bytes[at + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return keyCacheStrings[slot];
+    }
+    const key = utf8.decode(bytes.subarray(at, at + length));
+    keyCacheBytes[slot] = bytes.slice(at, at + length);
+    keyCacheStrings[slot] = key;
+    return key;
   }
 
   private u64(at: number): number | bigint {
@@ -339,14 +366,19 @@ export class MsgpackReader {
     }
     const object: { [key: string]: Value } = {};
     for (let i = 0; i < count; i++) {
-      const key = String(this.key(depth));
-      object[key] = this.read(depth + 1);
+      const key = this.key(depth);
+      object[typeof key === 'string' ? key : String(key)] = this.read(depth + 1);
     }
     return object;
   }
 
   private key(depth: number): string | number {
     const at = this.offset;
+    const tag = this.bytes[at];
+    if (tag >= 0xa0 && tag <= 0xbf) {
+      this.offset = at + 1;
+      return this.cachedKey(tag & 0x1f);
+    }
     const key = this.read(depth + 1);
     if (typeof key === 'string' || typeof key === 'number') return key;
     if (typeof key === 'bigint') return key.toString();

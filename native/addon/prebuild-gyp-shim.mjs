@@ -17,8 +17,9 @@ if (arch !== process.arch) {
     console.error(`prebuild: no cross toolchain for ${arch} (only arm64 is set up)`);
     process.exit(1);
   }
-  // a separate build tree, so the host build in build/ is not mixed with the cross build
-  args.push('--out', 'build/cross-arm64', `--CDCMAKE_TOOLCHAIN_FILE=${path.join(root, 'native/addon/toolchain-aarch64.cmake')}`);
+  // A separate build tree, so the host build in build/ is not mixed with the cross build:
+  // prebuildify runs with --cwd build/cross-arm64 and looks in <cwd>/build/Release.
+  args.push('--out', path.join(process.cwd(), 'build'), `--CDCMAKE_TOOLCHAIN_FILE=${path.join(root, 'native/addon/toolchain-aarch64.cmake')}`);
 }
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);
