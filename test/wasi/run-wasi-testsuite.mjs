@@ -101,6 +101,12 @@ function runTest(test, opts) {
 }
 
 function main() {
+  // `node --test test/` also executes every .mjs under test/ as a test file; the suite itself
+  // runs from wasi.test.mjs (which always passes --runner), so don't run it a second time.
+  if (process.env.NODE_TEST_CONTEXT && !process.argv.slice(2).some((a) => a.startsWith('--runner'))) {
+    console.log('wasi: run by wasi.test.mjs, nothing to do here');
+    return;
+  }
   const opts = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(opts.runner)) {
     console.error(`wasi: runner not found: ${opts.runner} (build it, or pass --runner PATH)`);
