@@ -135,26 +135,29 @@ int main(int argc, char **argv) {
   }
   lw_error err;
   if (check) {
-    if (lw_aot_check(bytes, len, &err) != LW_OK) {
-      printf("error: %s\n", err.message);
-      return 1;
-    }
-    printf("ok\n");
-    return 0;
+    bool ok = lw_aot_check(bytes, len, &err) == LW_OK;
+    if (ok) printf("ok\n");
+    else printf("error: %s\n", err.message);
+    free(bytes);
+    return ok ? 0 : 1;
   }
-  lw_module *module;
+  lw_module *module = NULL;
+  lw_store *store = NULL;
+  lw_linker *linker = NULL;
+  int exit_code = 1;
   lw_load_options opts = {path};
   bool aot = lw_aot_is_artifact(bytes, len) || (len >= 4 && !memcmp(bytes, "\0aot", 4));
   lw_status st = aot ? lw_aot_module_load(bytes, len, &opts, &module, &err)
                      : lw_module_load(bytes, len, &opts, &module, &err);
   if (st != LW_OK) {
     printf("error: %s\n", err.message);
-    return 1;
+    module = NULL;
+    goto done;
   }
   lw_store_config config = {0};
   config.max_call_depth = depth;
-  lw_store *store = lw_store_new(&config);
-  lw_linker *linker = lw_linker_new();
+  store = lw_store_new(&config);
+  linker = lw_linker_new();
   static const lw_valtype ii[2] = {LW_I32, LW_I32}, i1[1] = {LW_I32};
   lw_extern ext = {.kind = LW_EXTERN_FUNC};
   ext.of.func = lw_func_new_host(store, ii, 2, i1, 1, host_add, NULL);
@@ -166,19 +169,19 @@ int main(int argc, char **argv) {
   lw_instance *inst;
   if (lw_instantiate(store, module, linker, &inst, &err) != LW_OK) {
     printf("error: %s\n", err.message);
-    return 1;
+    goto done;
   }
   lw_func *func = lw_instance_func(inst, func_name);
   if (!func) {
     printf("error: no exported function '%s'\n", func_name);
-    return 1;
+    goto done;
   }
   uint32_t np, nr;
   const lw_valtype *params, *results;
   lw_func_type(func, &np, &params, &nr, &results);
-  if ((uint32_t)(argc - i - 2) != np) {
+  if ((uint32_t)(argc - i - 2) != np || np > 64 || nr > 64) {
     printf("error: %s takes %u arguments\n", func_name, np);
-    return 1;
+    goto done;
   }
   if (deadline_ms > 0) lw_store_set_deadline(store, lw_monotonic_ns() + (uint64_t)deadline_ms * 1000000u);
   uint64_t slots[64] = {0};
@@ -192,20 +195,26 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
   if (st == LW_ERR_TRAP) {
     printf("trap: %s\n", err.message);
-    return 3;
+    exit_code = 3;
+    goto done;
   }
   if (st != LW_OK) {
     printf("error: %s\n", err.message);
-    return 1;
+    goto done;
   }
   for (uint32_t k = 0; k < nr; k++) print_value(results[k], slots[k]);
   if (timing)
     fprintf(stderr, "time_ns %lld\n",
             (long long)((t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec)));
-  lw_store_free(store);
-  lw_linker_free(linker);
-  if (aot) lw_aot_module_release(module);
-  lw_module_free(module);
+  exit_code = 0;
+done:
+  fflush(stdout);
+  if (store) lw_store_free(store);
+  if (linker) lw_linker_free(linker);
+  if (module) {
+    if (aot) lw_aot_module_release(module);
+    lw_module_free(module);
+  }
   free(bytes);
-  return 0;
+  return exit_code;
 }
