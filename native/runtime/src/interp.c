@@ -20,7 +20,8 @@
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #else
-#pragma GCC optimize("fp-contract=off")
+/* ...and the few locals a call zeroes are not worth a call to memset. */
+#pragma GCC optimize("fp-contract=off", "no-tree-loop-distribute-patterns")
 #endif
 
 /* ---- numeric helpers used by the expressions in code.h -------------------------------------- */
@@ -361,17 +362,30 @@ static lw_status run(const entry *e) {
   register uint64_t ms __asm__("r13");
   register const lw_word *ip __asm__("rbx");
   register lw_slot *fp __asm__("r14");
+  lw_frame *fr;
 #else
+  lw_frame *fr;
   uint8_t *mb;
   uint64_t ms;
   const lw_word *ip;
   lw_slot *fp;
 #endif
   fp = e->fp;
-  lw_frame *fr = e->frames;
-  const uint32_t max_depth = store->config.max_call_depth;
-  uint32_t depth = store->call_depth;
-  const uint32_t entry_depth = depth;
+  fr = e->frames;
+  /* The call depth is implied by the frame records: each wasm call pushes one, so the depth
+   * limit becomes a lowest address for them (the value stack meeting them is checked too). */
+  const uint32_t entry_depth = store->call_depth;
+  uintptr_t frames_floor;
+  {
+    uint64_t allowed = store->config.max_call_depth > entry_depth
+                           ? store->config.max_call_depth - entry_depth
+                           : 0;
+    uint64_t bytes = allowed * sizeof(lw_frame);
+    uintptr_t top = (uintptr_t)e->frames;
+    uintptr_t bottom = (uintptr_t)store->stack;
+    frames_floor = top - bottom > bytes ? top - bytes : bottom;
+  }
+#define DEPTH_NOW() (entry_depth + (uint32_t)((lw_frame *)(void *)e->frames - fr))
   int32_t budget = POLL_INTERVAL;
   lw_trap trap = LW_TRAP_NONE;
   const char *trap_text = NULL;
@@ -389,7 +403,6 @@ static lw_status run(const entry *e) {
   fr->ret_ip = exit_code;
   fr->fp = fp;
   fr->inst = inst;
-  depth++;
   ip = func->code->start;
   if (UNLIKELY(lw_store_should_stop(store))) TRAP(LW_TRAP_INTERRUPTED);
   DISPATCH();
@@ -425,7 +438,6 @@ L_return0:
     ms = mem->size;
   }
   fr++;
-  depth--;
   DISPATCH();
 L_exit:
   status = LW_OK;
@@ -464,11 +476,9 @@ do_call:
   code = callee->code;
   if (UNLIKELY(callee->instance != inst)) {
     /* into another instance: the frame record keeps ours */
-    if (UNLIKELY(++depth > max_depth ||
-                 new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1))) {
-      depth--;
+    if (UNLIKELY((uintptr_t)(fr - 1) < frames_floor ||
+                 new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1)))
       TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
-    }
     fr--;
     fr->ret_ip = ret_ip;
     fr->fp = fp;
@@ -478,11 +488,9 @@ do_call:
     goto enter_frame;
   }
 enter_code:
-  if (UNLIKELY(++depth > max_depth ||
-               new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1))) {
-    depth--;
+  if (UNLIKELY((uintptr_t)(fr - 1) < frames_floor ||
+               new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1)))
     TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
-  }
   fr--;
   fr->ret_ip = ret_ip;
   fr->fp = fp;
@@ -500,7 +508,7 @@ call_host: {
   if (UNLIKELY(new_fp + room > (lw_slot *)(void *)fr)) TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
   e->act->top = new_fp + room;
   e->act->frames = fr;
-  store->call_depth = depth;
+  store->call_depth = DEPTH_NOW();
   lw_host_ctx ctx = {callee, inst, e->err};
   status = callee->host(&ctx, new_fp);
   store->call_depth = entry_depth;
