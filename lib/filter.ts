@@ -135,7 +135,7 @@ export class Filter {
     const eventTime = time instanceof EventTime ? time : EventTime.fromSeconds(time);
     this.writer.reset();
     this.writer.value(body);
-    const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, this.writer.bytes());
+    const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, this.writer.view());
     // a failure throws with its message; only on_error keep logs (the kept record's reason)
     if (this.keep) this.flushLog(native);
     return result === null ? null : decodeMsgpack(result, this.decodeOptions);

@@ -34,6 +34,12 @@ export class MsgpackWriter {
     return new Uint8Array(this.buffer.subarray(0, this.length));
   }
 
+  /** The bytes written so far as a view of the writer's buffer: valid until the next write or
+   *  reset (no copy, for handing straight to a call that does not keep it). */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
   reset(): void {
     this.length = 0;
   }
