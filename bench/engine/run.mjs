@@ -60,22 +60,25 @@ export async function main(argv) {
   for (const program of programs) {
     const best = {};
     let expected = null;
-    for (const tier of runnable) {
-      for (let run = 0; run < options.runs; run++) {
+    // Tiers take turns within each round, so a busy moment of a shared
+    // machine hits all of them alike rather than one tier's every run.
+    for (let run = 0; run < options.runs; run++) {
+      for (const tier of runnable) {
+        if (Number.isNaN(best[tier.name])) continue; // already failed
         let result;
         try {
           result = tier.run(program);
         } catch (error) {
           failures.push(`${program.name} on ${tier.name}: ${error.message}`);
           best[tier.name] = NaN;
-          break;
+          continue;
         }
         const output = result.stdout.trim();
         if (expected === null) expected = output; // native runs first
         if (output !== expected) {
           failures.push(`${program.name} on ${tier.name}: checksum mismatch\n  native: ${expected}\n  ${tier.name}: ${output}`);
           best[tier.name] = NaN;
-          break;
+          continue;
         }
         log(`${program.name} ${tier.name} run ${run + 1}: ${result.ms.toFixed(1)} ms  ${output}`);
         best[tier.name] = Math.min(best[tier.name] ?? Infinity, result.ms);
