@@ -207,6 +207,9 @@ lw_status lw_instantiate(lw_store *store, const lw_module *module, lw_linker *li
                          lw_instance **out, lw_error *err);
 
 lw_status lw_instance_export(lw_instance *instance, const char *name, lw_extern *out);
+/* The same for names given with a length: export names may contain U+0000. */
+lw_status lw_instance_export_n(lw_instance *instance, const char *name, size_t name_len,
+                               lw_extern *out);
 lw_func *lw_instance_func(lw_instance *instance, const char *name); /* NULL if none */
 const lw_module *lw_instance_module(const lw_instance *instance);
 lw_store *lw_instance_store(const lw_instance *instance);

@@ -38,7 +38,7 @@ const char *lw_trap_text(lw_trap trap) {
   case LW_TRAP_NONE: return "no trap";
   case LW_TRAP_UNREACHABLE: return "unreachable";
   case LW_TRAP_MEMORY_OUT_OF_BOUNDS: return "out of bounds memory access";
-  case LW_TRAP_TABLE_OUT_OF_BOUNDS: return "undefined element";
+  case LW_TRAP_TABLE_OUT_OF_BOUNDS: return "out of bounds table access";
   case LW_TRAP_INDIRECT_NULL: return "uninitialized element";
   case LW_TRAP_INDIRECT_MISMATCH: return "indirect call type mismatch";
   case LW_TRAP_INTEGER_DIVIDE_BY_ZERO: return "integer divide by zero";

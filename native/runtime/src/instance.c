@@ -293,10 +293,15 @@ lw_status lw_instantiate(lw_store *store, const lw_module *module, lw_linker *li
 /* ---- exports ------------------------------------------------------------------------------- */
 
 lw_status lw_instance_export(lw_instance *inst, const char *name, lw_extern *out) {
+  return lw_instance_export_n(inst, name, strlen(name), out);
+}
+
+lw_status lw_instance_export_n(lw_instance *inst, const char *name, size_t name_len,
+                               lw_extern *out) {
   const lw_module *mod = inst->module;
   for (uint32_t i = 0; i < mod->export_count; i++) {
     const lw_export_def *exp = &mod->exports[i];
-    if (strcmp(exp->name, name) != 0) continue;
+    if (exp->name_len != name_len || memcmp(exp->name, name, name_len) != 0) continue;
     out->kind = exp->kind;
     switch (exp->kind) {
       case LW_EXTERN_FUNC: out->of.func = inst->funcs[exp->index]; break;
@@ -306,7 +311,7 @@ lw_status lw_instance_export(lw_instance *inst, const char *name, lw_extern *out
     }
     return LW_OK;
   }
-  return lw_error_set(NULL, LW_ERR_ARGUMENT, "no export named %s", name);
+  return lw_error_set(NULL, LW_ERR_ARGUMENT, "no export named %.*s", (int)name_len, name);
 }
 
 lw_func *lw_instance_func(lw_instance *inst, const char *name) {

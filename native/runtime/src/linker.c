@@ -68,7 +68,8 @@ lw_status lw_linker_define_instance(lw_linker *linker, const char *module,
   const lw_module *mod = instance->module;
   for (uint32_t i = 0; i < mod->export_count; i++) {
     lw_extern value;
-    lw_status status = lw_instance_export(instance, mod->exports[i].name, &value);
+    lw_status status =
+        lw_instance_export_n(instance, mod->exports[i].name, mod->exports[i].name_len, &value);
     if (status != LW_OK) return status;
     status = lw_linker_define(linker, module, mod->exports[i].name, value);
     if (status != LW_OK) return status;
