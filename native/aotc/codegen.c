@@ -56,6 +56,8 @@ typedef struct cg {
   uint32_t *callee_count, *callee_cap;
   LLVMValueRef *entry_poll_br;
   bool arch_aarch64;
+  unsigned md_range;
+  LLVMValueRef mem_size_range; /* !range [min bytes, max bytes + 1) of memory 0, or NULL */
 } cg;
 
 typedef struct fn {
@@ -220,7 +222,12 @@ static void reload_memory(fn *f) {
   if (!f->mem_base) return;
   cg *g = f->g;
   LLVMBuildStore(g->b, ctx_load(f, offsetof(lw_aot_ctx, mem_base), g->t_ptr, false), f->mem_base);
-  LLVMBuildStore(g->b, ctx_load(f, offsetof(lw_aot_ctx, mem_size), g->t_i64, false), f->mem_size);
+  LLVMValueRef size = ctx_load(f, offsetof(lw_aot_ctx, mem_size), g->t_i64, false);
+  /* Memory never shrinks below its declared minimum (an import is at least as big as it
+   * declares): telling LLVM lets it drop checks of accesses it can prove below that, such as
+   * static data and bounded indexes into it. */
+  if (g->mem_size_range) LLVMSetMetadata(size, g->md_range, g->mem_size_range);
+  LLVMBuildStore(g->b, size, f->mem_size);
 }
 
 static void emit_poll_call(fn *f, LLVMBasicBlockRef cont) {
@@ -1387,8 +1394,9 @@ static void finish_entry_polls(cg *g) {
       }
     }
   }
+  bool experiment_off = getenv("LW_AOTC_NO_ENTRY_POLL") != NULL;
   for (uint32_t d = 0; d < m->defined_func_count; d++)
-    if (g->entry_poll_br[d] && !recursive[d])
+    if (g->entry_poll_br[d] && (!recursive[d] || experiment_off))
       LLVMSetOperand(g->entry_poll_br[d], 0, LLVMConstInt(g->t_i1, 0, 0));
   free(index);
   free(low);
@@ -1483,6 +1491,15 @@ bool lw_aotc_codegen(LLVMContextRef c, const lw_module *m, lw_aotc_module *out, 
   g.md_tbaa = LLVMGetMDKindIDInContext(c, "tbaa", 4);
   g.md_invariant = LLVMGetMDKindIDInContext(c, "invariant.load", 14);
   g.md_prof = LLVMGetMDKindIDInContext(c, "prof", 4);
+  g.md_range = LLVMGetMDKindIDInContext(c, "range", 5);
+  if (m->memory_count && m->memories[0].min > 0) {
+    uint64_t max_pages = m->memories[0].has_max ? m->memories[0].max : LW_MAX_PAGES;
+    if (max_pages < m->memories[0].min) max_pages = m->memories[0].min;
+    LLVMMetadataRef bounds[2] = {
+        LLVMValueAsMetadata(ci64(&g, (uint64_t)m->memories[0].min * LW_PAGE_SIZE)),
+        LLVMValueAsMetadata(ci64(&g, max_pages * LW_PAGE_SIZE + 1))};
+    g.mem_size_range = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, bounds, 2));
+  }
   g.empty_md = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, NULL, 0));
   {
     LLVMMetadataRef w[3] = {LLVMMDStringInContext2(c, "branch_weights", 14),

@@ -379,3 +379,23 @@ describe('aarch64 code under qemu', () => {
     );
   });
 });
+
+describe('the WebAssembly spec testsuite on compiled code', () => {
+  const suite = process.env.WASM_TESTSUITE ?? path.resolve(root, '..', 'shared', 'wasm-testsuite');
+  const ready = fs.existsSync(suite) && fs.existsSync(path.join(root, 'test', 'spec', 'run.mjs'));
+  test('every non-SIMD assertion passes', { skip: !ready && 'no testsuite', timeout: 900000 }, () => {
+    const specRunner = path.join(path.dirname(runner), 'logwasm-spec-aot');
+    if (!process.env.LOGWASM_AOT_BUILD_DIR)
+      execFileSync('cmake', ['--build', path.dirname(runner), '-j2', '--target', 'logwasm-spec-aot'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    // run.mjs has no AOT tier of its own yet; --runner swaps in the AOT spec runner
+    const r = spawnSync('node', [path.join(root, 'test', 'spec', 'run.mjs'), '--tier', 'interp',
+      '--runner', specRunner], { encoding: 'utf8', env: { ...process.env, LOGWASM_AOTC: aotc } });
+    const summary = r.stdout.trim().split('\n').pop();
+    const m = /^spec: (\d+) passed, (\d+) failed/.exec(summary);
+    assert.ok(m, `unexpected spec output: ${r.stdout.slice(-2000)}${r.stderr}`);
+    assert.equal(Number(m[2]), 0, r.stdout.slice(-4000));
+    assert.ok(Number(m[1]) > 20000, summary);
+  });
+});
