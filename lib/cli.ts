@@ -252,7 +252,7 @@ async function pipelineCommand(argv: string[], io: Io): Promise<number> {
   let pipeline: Pipeline;
   try {
     pipeline = new Pipeline(loadConfig(file), {
-      stdout: io.stdout as NodeJS.WritableStream & import('node:stream').Writable,
+      stdout: io.stdout,
       log: (level, message) => io.stderr.write(`[${level}] ${message}\n`),
     });
     await pipeline.start();

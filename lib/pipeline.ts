@@ -2,7 +2,7 @@
 // inputs exec_wasi, stdin and dummy; wasm filters routed by match/match_regex; outputs stdout
 // and null. Records flow in batches (one chunk per input run or stdin read) in input order.
 import { createInterface } from 'node:readline';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { EventTime } from './records/event-time.js';
 import { LogEvent, decodeChunk, encodeChunk } from './records/chunk.js';
 import { parseJson } from './records/json.js';
@@ -16,7 +16,7 @@ import { eventFromJsonLine } from './ndjson.js';
 
 export interface PipelineOptions {
   /** Where stdout outputs write (default process.stdout). */
-  stdout?: Writable;
+  stdout?: NodeJS.WritableStream;
   /** Where the stdin input reads (default process.stdin). */
   stdin?: Readable;
   /** Log lines (errors, warnings); default: written to stderr. */
@@ -46,7 +46,7 @@ interface RunningFilter {
 }
 
 export class Pipeline {
-  private readonly stdout: Writable;
+  private readonly stdout: NodeJS.WritableStream;
   private readonly stdin: Readable;
   private readonly log: NonNullable<PipelineOptions['log']>;
   private filters: RunningFilter[] = [];

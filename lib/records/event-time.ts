@@ -3,6 +3,9 @@
 
 const NANOS_PER_SECOND = 1_000_000_000;
 
+// wall-clock nanoseconds minus monotonic nanoseconds, taken at start-up
+const wallClockBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+
 export class EventTime {
   readonly seconds: number;
   readonly nanoseconds: number;
@@ -18,11 +21,11 @@ export class EventTime {
     this.nanoseconds = nanoseconds;
   }
 
-  /** The current wall-clock time, to the nanosecond when the platform gives it. */
+  /** The current wall-clock time in nanoseconds: the wall clock read once, advanced by the
+   *  monotonic clock, so stamps taken in a row never go backwards. */
   static now(): EventTime {
-    const ms = Date.now();
-    const hr = process.hrtime.bigint() % 1_000_000n; // sub-millisecond part, for distinct stamps
-    return new EventTime(Math.floor(ms / 1000), (ms % 1000) * 1_000_000 + Number(hr));
+    const ns = wallClockBase + process.hrtime.bigint();
+    return new EventTime(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n));
   }
 
   /** From seconds as a number (a fraction is allowed); rounded to the nearest nanosecond. */
