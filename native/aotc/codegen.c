@@ -261,6 +261,14 @@ static void emit_entry_poll(fn *f) {
   LLVMValueRef dec = LLVMBuildSub(g->b, v, ci32(g, 1), "");
   LLVMSetMetadata(LLVMBuildStore(g->b, dec, p), g->md_tbaa, g->tbaa_ctx);
   LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, dec, ci32(g, 0), "");
+  /* Recursion is where the native stack can run out before the call-depth limit does (big
+   * frames, small thread stacks): compare the stack pointer with the limit the runtime set. */
+  LLVMTypeRef sp_ty;
+  LLVMValueRef sp_fn = intrinsic(g, "llvm.stacksave", &g->t_ptr, 1, &sp_ty);
+  LLVMValueRef sp = LLVMBuildPtrToInt(g->b, LLVMBuildCall2(g->b, sp_ty, sp_fn, NULL, 0, ""),
+                                      g->t_i64, "");
+  LLVMValueRef limit = ctx_load(f, offsetof(lw_aot_ctx, stack_limit), g->t_i64, true);
+  trap_if(f, LLVMBuildICmp(g->b, LLVMIntULT, sp, limit, ""), LW_TRAP_CALL_STACK_EXHAUSTED);
   cold_branch(g, neg, slow, cont);
   LLVMPositionBuilderAtEnd(g->b, slow);
   emit_poll_call(f, cont);
@@ -1394,9 +1402,8 @@ static void finish_entry_polls(cg *g) {
       }
     }
   }
-  bool experiment_off = getenv("LW_AOTC_NO_ENTRY_POLL") != NULL;
   for (uint32_t d = 0; d < m->defined_func_count; d++)
-    if (g->entry_poll_br[d] && (!recursive[d] || experiment_off))
+    if (g->entry_poll_br[d] && !recursive[d])
       LLVMSetOperand(g->entry_poll_br[d], 0, LLVMConstInt(g->t_i1, 0, 0));
   free(index);
   free(low);

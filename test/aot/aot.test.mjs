@@ -399,3 +399,8 @@ describe('the WebAssembly spec testsuite on compiled code', () => {
     assert.ok(Number(m[1]) > 20000, summary);
   });
 });
+
+test('deep recursion traps before the native stack runs out', () => {
+  // a call-depth limit far beyond what the native stack holds: the stack-pointer check fires
+  assert.equal(run(semAot, 'recurse', [0], ['--depth', '100000000']), "trap: call stack exhausted in function 'recurse'");
+});

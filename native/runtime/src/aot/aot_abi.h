@@ -78,6 +78,7 @@ struct lw_aot_ctx {
   const lw_aot_rt *rt;
   lw_instance *inst;
   lw_aot_entry *entry;
+  uint64_t stack_limit;       /* recursive functions trap "call stack exhausted" below this */
 };
 
 /* Offsets compiled code depends on. The fingerprint folds them (and the ABI version) into one
@@ -91,7 +92,7 @@ struct lw_aot_ctx {
   X(lw_aot_rt, memory_init) X(lw_aot_rt, data_drop) X(lw_aot_rt, table_init)                   \
   X(lw_aot_rt, elem_drop) X(lw_aot_rt, table_copy) X(lw_aot_rt, table_grow)                    \
   X(lw_aot_rt, table_fill) X(lw_global, value) X(lw_table, size) X(lw_table, elems)            \
-  X(lw_func, type_id) X(lw_func, instance) X(lw_func, index)
+  X(lw_func, type_id) X(lw_func, instance) X(lw_func, index) X(lw_aot_ctx, stack_limit)
 
 static inline uint32_t lw_aot_layout_fingerprint(void) {
   uint32_t h = 2166136261u ^ LW_AOT_ABI_VERSION;

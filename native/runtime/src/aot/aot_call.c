@@ -5,11 +5,37 @@
  * so skipping them is safe, and it costs nothing on the normal path (one setjmp per entry from
  * the host, none per wasm-to-wasm call). A nested entry (compiled -> host -> compiled) has its
  * own jump buffer, so a trap never crosses a host frame. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "aot.h"
 #include "aot_abi.h"
+
+/* Compiled code must leave this much native stack for the runtime, host functions it calls
+ * and the sanitizers' bigger frames. */
+#define LW_AOT_STACK_RESERVE (256u * 1024u)
+
+/* The lowest address compiled code may use on this thread's stack: the thread's stack bottom
+ * (from pthread) plus a reserve. Computed once per thread. */
+static uint64_t stack_limit(void) {
+  static _Thread_local uint64_t cached;
+  if (cached) return cached;
+  uint64_t here = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+  uint64_t limit = 0;
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void *low;
+    size_t size;
+    if (pthread_attr_getstack(&attr, &low, &size) == 0 && size > 2 * LW_AOT_STACK_RESERVE &&
+        (uint64_t)(uintptr_t)low < here)
+      limit = (uint64_t)(uintptr_t)low + LW_AOT_STACK_RESERVE;
+    pthread_attr_destroy(&attr);
+  }
+  if (!limit) limit = here > (1u << 20) ? here - (1u << 20) : 1; /* unknown: allow 1 MiB */
+  cached = limit;
+  return cached;
+}
 
 static uint32_t max_depth(const lw_store *store) {
   return store->config.max_call_depth ? store->config.max_call_depth : LW_DEFAULT_MAX_CALL_DEPTH;
@@ -180,6 +206,7 @@ lw_status lw_aot_invoke(lw_func *func, lw_slot *slots, lw_error *err) {
   ctx.rt = &runtime_table;
   ctx.inst = inst;
   ctx.entry = &entry;
+  ctx.stack_limit = stack_limit();
   refresh_memory(&ctx);
 
   const uint32_t saved_depth = store->call_depth;

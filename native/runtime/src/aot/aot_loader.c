@@ -3,6 +3,7 @@
  * and relocating, then text RX and data R (never writable and executable at once). */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@
 
 static pthread_mutex_t images_lock = PTHREAD_MUTEX_INITIALIZER;
 static lw_aot_image *images;
+static _Atomic uint32_t image_count; /* lets processes without AOT modules skip the lock */
 
 const lw_aot_image *lw_aot_image_of(const lw_module *module) {
+  if (atomic_load_explicit(&image_count, memory_order_acquire) == 0) return NULL;
   pthread_mutex_lock(&images_lock);
   lw_aot_image *img = images;
   while (img && img->module != module) img = img->next;
@@ -41,7 +44,10 @@ void lw_aot_module_release(lw_module *module) {
   lw_aot_image **link = &images;
   while (*link && (*link)->module != module) link = &(*link)->next;
   lw_aot_image *img = *link;
-  if (img) *link = img->next;
+  if (img) {
+    *link = img->next;
+    atomic_fetch_sub(&image_count, 1);
+  }
   pthread_mutex_unlock(&images_lock);
   if (img) image_free(img);
 }
@@ -369,6 +375,7 @@ lw_status lw_aot_module_load(const uint8_t *bytes, size_t len, const lw_load_opt
   pthread_mutex_lock(&images_lock);
   img->next = images;
   images = img;
+  atomic_fetch_add(&image_count, 1);
   pthread_mutex_unlock(&images_lock);
   *out = module;
   return LW_OK;
