@@ -98,7 +98,7 @@ export class Filter {
       throw fileError('wasm_path', options.wasmPath, error);
     }
     const addon = loadAddon();
-    const native = new addon.Filter({
+    const native = await addon.Filter.loadAsync({
       wasm,
       wasmName: options.wasmPath,
       functionName: options.functionName,

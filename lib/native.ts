@@ -69,7 +69,11 @@ export interface NativeWasiResult {
 
 export interface NativeAddon {
   version: string;
-  Filter: new (options: NativeFilterOptions) => NativeFilter;
+  Filter: {
+    new (options: NativeFilterOptions): NativeFilter;
+    /** Loads on a worker thread (validation and compilation of a big module take a while). */
+    loadAsync(options: NativeFilterOptions): Promise<NativeFilter>;
+  };
   msgpackToJson(bytes: Uint8Array): string;
   jsonToMsgpack(text: string): Buffer;
   runWasi?(options: NativeWasiOptions): NativeWasiResult;

@@ -113,8 +113,9 @@ class ChunkWorker : public Napi::AsyncWorker {
 };
 
 Napi::Function FilterWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Filter",
+  Napi::Function constructor = DefineClass(env, "Filter",
                      {
+                         StaticMethod<&FilterWrap::LoadAsync>("loadAsync"),
                          InstanceMethod<&FilterWrap::Record>("record"),
                          InstanceMethod<&FilterWrap::Chunk>("chunk"),
                          InstanceMethod<&FilterWrap::ChunkAsync>("chunkAsync"),
@@ -123,55 +124,138 @@ Napi::Function FilterWrap::Define(Napi::Env env) {
                          InstanceMethod<&FilterWrap::Close>("close"),
                          InstanceAccessor<&FilterWrap::IsBusy>("busy"),
                      });
+  // loadAsync needs the constructor later; the addon has one class with instance data.
+  env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(constructor)));
+  return constructor;
 }
+
+// The options of new Filter(...) / Filter.loadAsync(...), copied out of JavaScript values so
+// that lw_filter_new can run on a worker thread.
+struct FilterSpec {
+  std::vector<uint8_t> wasm;
+  std::string wasm_name;
+  std::string function_name;
+  std::vector<std::string> paths;
+  std::vector<const char *> path_pointers;
+  lw_filter_config config = {};
+
+  // Fills config; pointers refer to this object's members, so it must not move afterwards.
+  void Read(const Napi::Value &value) {
+    Napi::Env env = value.Env();
+    if (!value.IsObject()) {
+      throw MakeError(env, "LOGWASM_ERR_ARGUMENT", "Filter options must be an object");
+    }
+    Napi::Object options = value.As<Napi::Object>();
+    Napi::Uint8Array bytes = RequireBytes(options.Get("wasm"), "options.wasm");
+    wasm.assign(bytes.Data(), bytes.Data() + bytes.ByteLength());
+    function_name = RequireString(options.Get("functionName"), "options.functionName");
+    if (options.Get("wasmName").IsString()) wasm_name = options.Get("wasmName").As<Napi::String>();
+    Napi::Value paths_value = options.Get("accessiblePaths");
+    if (paths_value.IsArray()) {
+      Napi::Array array = paths_value.As<Napi::Array>();
+      for (uint32_t i = 0; i < array.Length(); i++) {
+        paths.push_back(RequireString(array.Get(i), "options.accessiblePaths[]"));
+      }
+    }
+    for (const std::string &path : paths) path_pointers.push_back(path.c_str());
+
+    config.wasm = wasm.data();
+    config.wasm_len = wasm.size();
+    config.wasm_name = wasm_name.empty() ? nullptr : wasm_name.c_str();
+    config.function_name = function_name.c_str();
+    config.event_format = OptionalInt(options, "eventFormat", LW_EVENT_JSON);
+    config.accessible_paths = path_pointers.empty() ? nullptr : path_pointers.data();
+    config.accessible_path_count = path_pointers.size();
+    config.heap_size = OptionalU32(options, "heapSize", 0);
+    config.stack_size = OptionalU32(options, "stackSize", 0);
+    config.timeout_ms = OptionalU32(options, "timeoutMs", 0);
+    Napi::Value max_memory = options.Get("maxMemoryBytes");
+    config.max_memory_bytes =
+        max_memory.IsNumber() ? static_cast<uint64_t>(max_memory.As<Napi::Number>().DoubleValue()) : 0;
+    config.on_error = OptionalInt(options, "onError", LW_ON_ERROR_DROP);
+    config.guest_stdout_fd = OptionalInt(options, "guestStdoutFd", -1);
+    config.guest_stderr_fd = OptionalInt(options, "guestStderrFd", -1);
+    config.log = &FilterLog::Callback;
+  }
+
+  // lw_filter_new with a fresh log; runs on any thread.
+  lw_status Load(LoadedFilter &loaded, lw_error &err) {
+    loaded.log = std::make_unique<FilterLog>();
+    config.log_user = loaded.log.get();
+    return lw_filter_new(&config, &loaded.filter, &err);
+  }
+};
+
+// Filter.loadAsync(options) -> Promise<Filter>: validation, compilation and instantiation on a
+// worker thread, so a big module does not stall the event loop.
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, Napi::Function constructor)
+      : Napi::AsyncWorker(env, "logwasm.Filter.loadAsync"), deferred_(Napi::Promise::Deferred::New(env)) {
+    constructor_ = Napi::Persistent(constructor);
+  }
+  FilterSpec spec;
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { status_ = spec.Load(loaded_, err_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (status_ != LW_OK) {
+      deferred_.Reject(MakeError(env, err_).Value());
+      return;
+    }
+    // The constructor adopts the loaded filter when given it as an External.
+    LoadedFilter *handover = new LoadedFilter(std::move(loaded_));
+    loaded_.filter = nullptr;  // owned by the new object now
+    Napi::Object object = constructor_.New({Napi::External<LoadedFilter>::New(env, handover)});
+    deferred_.Resolve(object);
+  }
+  void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
+  ~LoadWorker() override {
+    if (loaded_.filter) lw_filter_free(loaded_.filter);
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::FunctionReference constructor_;
+  LoadedFilter loaded_;
+  lw_error err_ = {};
+  lw_status status_ = LW_OK;
+};
 
 // new Filter({ wasm, wasmName, functionName, eventFormat, accessiblePaths, heapSize, stackSize,
 //              timeoutMs, maxMemoryBytes, onError, guestStdoutFd, guestStderrFd })
 FilterWrap::FilterWrap(const Napi::CallbackInfo &info) : Napi::ObjectWrap<FilterWrap>(info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) {
-    throw MakeError(env, "LOGWASM_ERR_ARGUMENT", "new Filter(options): options must be an object");
+  if (info.Length() == 1 && info[0].IsExternal()) {  // from loadAsync
+    LoadedFilter *loaded = info[0].As<Napi::External<LoadedFilter>>().Data();
+    filter_ = loaded->filter;
+    log_ = std::move(loaded->log);
+    delete loaded;
+    return;
   }
-  Napi::Object options = info[0].As<Napi::Object>();
-  Napi::Uint8Array wasm = RequireBytes(options.Get("wasm"), "options.wasm");
-  std::string function_name = RequireString(options.Get("functionName"), "options.functionName");
-  std::string wasm_name;
-  if (options.Get("wasmName").IsString()) wasm_name = options.Get("wasmName").As<Napi::String>();
-
-  std::vector<std::string> paths;
-  Napi::Value paths_value = options.Get("accessiblePaths");
-  if (paths_value.IsArray()) {
-    Napi::Array array = paths_value.As<Napi::Array>();
-    for (uint32_t i = 0; i < array.Length(); i++) {
-      paths.push_back(RequireString(array.Get(i), "options.accessiblePaths[]"));
-    }
-  }
-  std::vector<const char *> path_pointers;
-  for (const std::string &path : paths) path_pointers.push_back(path.c_str());
-
-  lw_filter_config config = {};
-  config.wasm = wasm.Data();
-  config.wasm_len = wasm.ByteLength();
-  config.wasm_name = wasm_name.empty() ? nullptr : wasm_name.c_str();
-  config.function_name = function_name.c_str();
-  config.event_format = OptionalInt(options, "eventFormat", LW_EVENT_JSON);
-  config.accessible_paths = path_pointers.empty() ? nullptr : path_pointers.data();
-  config.accessible_path_count = path_pointers.size();
-  config.heap_size = OptionalU32(options, "heapSize", 0);
-  config.stack_size = OptionalU32(options, "stackSize", 0);
-  config.timeout_ms = OptionalU32(options, "timeoutMs", 0);
-  Napi::Value max_memory = options.Get("maxMemoryBytes");
-  config.max_memory_bytes = max_memory.IsNumber()
-                                ? static_cast<uint64_t>(max_memory.As<Napi::Number>().DoubleValue())
-                                : 0;
-  config.on_error = OptionalInt(options, "onError", LW_ON_ERROR_DROP);
-  config.guest_stdout_fd = OptionalInt(options, "guestStdoutFd", -1);
-  config.guest_stderr_fd = OptionalInt(options, "guestStderrFd", -1);
-  config.log = &FilterWrap::OnLog;
-  config.log_user = this;
-
+  if (info.Length() < 1) throw MakeError(env, "LOGWASM_ERR_ARGUMENT", "new Filter(options): options are required");
+  FilterSpec spec;
+  spec.Read(info[0]);
+  LoadedFilter loaded;
   lw_error err = {};
-  if (lw_filter_new(&config, &filter_, &err) != LW_OK) throw MakeError(env, err);
+  if (spec.Load(loaded, err) != LW_OK) throw MakeError(env, err);
+  filter_ = loaded.filter;
+  log_ = std::move(loaded.log);
+}
+
+Napi::Value FilterWrap::LoadAsync(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::FunctionReference *constructor = env.GetInstanceData<Napi::FunctionReference>();
+  LoadWorker *worker = new LoadWorker(env, constructor->Value());
+  try {
+    worker->spec.Read(info.Length() ? info[0] : env.Undefined());
+  } catch (...) {
+    delete worker;
+    throw;
+  }
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 FilterWrap::~FilterWrap() {
@@ -186,11 +270,11 @@ void FilterWrap::FreeFilter() {
   close_pending_ = false;
 }
 
-void FilterWrap::OnLog(void *user, const char *message) {
-  FilterWrap *self = static_cast<FilterWrap *>(user);
-  std::lock_guard<std::mutex> lock(self->log_mutex_);
-  if (self->log_.size() < kMaxLogLines) self->log_.emplace_back(message);
-  else self->log_overflow_++;
+void FilterLog::Callback(void *user, const char *message) {
+  FilterLog *log = static_cast<FilterLog *>(user);
+  std::lock_guard<std::mutex> lock(log->mutex);
+  if (log->lines.size() < kMaxLogLines) log->lines.emplace_back(message);
+  else log->overflow++;
 }
 
 void FilterWrap::CheckUsable(Napi::Env env) {
@@ -224,7 +308,7 @@ Napi::Value FilterWrap::Record(const Napi::CallbackInfo &info) {
     case LW_RECORD_DROPPED:
       return env.Null();
     case LW_RECORD_KEPT:
-      OnLog(this, err.message);
+      FilterLog::Callback(log_.get(), err.message);
       return Napi::Buffer<uint8_t>::Copy(env, out_.data, out_.len);
     case LW_RECORD_FAILED:
       break;
@@ -293,15 +377,16 @@ Napi::Value FilterWrap::Metrics(const Napi::CallbackInfo &info) {
 // takeLog() -> string[]: the record failures logged since the last call.
 Napi::Value FilterWrap::TakeLog(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
-  std::lock_guard<std::mutex> lock(log_mutex_);
-  Napi::Array lines = Napi::Array::New(env, log_.size() + (log_overflow_ ? 1 : 0));
+  if (!log_) return Napi::Array::New(env, 0);
+  std::lock_guard<std::mutex> lock(log_->mutex);
+  Napi::Array lines = Napi::Array::New(env, log_->lines.size() + (log_->overflow ? 1 : 0));
   uint32_t i = 0;
-  for (const std::string &line : log_) lines.Set(i++, Napi::String::New(env, line));
-  if (log_overflow_) {
-    lines.Set(i, Napi::String::New(env, std::to_string(log_overflow_) + " more record error(s) not shown"));
+  for (const std::string &line : log_->lines) lines.Set(i++, Napi::String::New(env, line));
+  if (log_->overflow) {
+    lines.Set(i, Napi::String::New(env, std::to_string(log_->overflow) + " more record error(s) not shown"));
   }
-  log_.clear();
-  log_overflow_ = 0;
+  log_->lines.clear();
+  log_->overflow = 0;
   return lines;
 }
 
