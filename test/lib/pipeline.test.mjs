@@ -100,3 +100,19 @@ test('a filter that cannot load stops the pipeline with its config location', as
     return true;
   });
 });
+
+test('exec_wasi without oneshot runs every interval until stop()', async () => {
+  const file = configFile('interval.conf', [
+    '[INPUT]', '    Name exec_wasi', '    Tag wasi', `    WASI_Path ${bad('exit3.wasm')}`, '    Interval_Sec 0', '    Interval_NSec 100000000',
+    '[OUTPUT]', '    Name stdout', '    Match *', '    Format json_lines', '    Json_Date_Key false', '',
+  ].join('\n'));
+  const out = collector();
+  const pipeline = new Pipeline(loadConfig(file), { stdout: out.stream, log: () => {} });
+  const running = pipeline.run();
+  await new Promise((resolve) => setTimeout(resolve, 450));
+  pipeline.stop();
+  await running;
+  const runs = out.text().trim().split('\n').length;
+  assert.ok(runs >= 2 && runs <= 6, `about one run per 100 ms (got ${runs} in 450 ms)`);
+  assert.match(out.text(), /^\{"wasi_stdout":"argc=0"\}\n/);
+});
