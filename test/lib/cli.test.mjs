@@ -94,6 +94,17 @@ test('run: exit code and arguments of a WASI command', () => {
   assert.equal(logwasm(['run', '--map-dir=bad', 'x.wasm']).code, 2);
 });
 
+test('run: --env, --map-dir and --dir reach the module; none by default', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'logwasm-run-'));
+  const r = logwasm(['run', '--env=A=1', '--env', 'B=two', `--map-dir=/data::${dir}`, '--dir=.', bad('env-and-preopens.wasm')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'A=1\nB=two\npreopen: /data\npreopen: .\n');
+  assert.equal(logwasm(['run', bad('env-and-preopens.wasm')]).stdout, '');
+  const missing = logwasm(['run', '--map-dir=/data::/nonexistent-logwasm-dir', bad('env-and-preopens.wasm')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /nonexistent-logwasm-dir/);
+});
+
 test('run: the exec_wasi example prints a JSON line and writes helloworld.txt in its preopen', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'logwasm-run-'));
   const r = logwasm(['run', '--dir=.', fixture('exec_wasi.wasm')], { cwd: dir });
