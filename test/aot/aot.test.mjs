@@ -371,6 +371,22 @@ describe('aarch64 code under qemu', () => {
       assert.equal(run(kernels, name, [arg], [], qemu('cortex-a57')), native(name, arg), name);
   });
 
+  test('the spec testsuite passes on aarch64 code', { skip: !ready && 'needs qemu-aarch64', timeout: 900000 }, (t) => {
+    const suite = process.env.WASM_TESTSUITE ?? path.resolve(root, '..', 'shared', 'wasm-testsuite');
+    if (!fs.existsSync(suite) || !fs.existsSync(path.join(root, 'test', 'spec', 'run.mjs'))) {
+      t.skip('no testsuite');
+      return;
+    }
+    const specRunner = path.join(path.dirname(qemuRunner), 'logwasm-spec-aot');
+    const r = spawnSync('node', [path.join(root, 'test', 'spec', 'run.mjs'), '--tier', 'interp',
+      '--arch', 'aarch64', '--runner', specRunner], { encoding: 'utf8', env: { ...process.env, LOGWASM_AOTC: aotc } });
+    const summary = r.stdout.trim().split('\n').pop();
+    const m = /^spec: (\d+) passed, (\d+) failed/.exec(summary);
+    assert.ok(m, `unexpected spec output: ${r.stdout.slice(-2000)}${r.stderr}`);
+    assert.equal(Number(m[2]), 0, r.stdout.slice(-4000));
+    assert.ok(Number(m[1]) > 20000, summary);
+  });
+
   test('code for a newer core is refused on cortex-a57', { skip: !ready && 'needs qemu-aarch64' }, () => {
     const file = compile(semWasm, path.join(work, 'v1.lwaot'), ['--target', 'aarch64', '--cpu', 'neoverse-v1']);
     assert.match(

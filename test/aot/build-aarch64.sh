@@ -1,5 +1,5 @@
 #!/bin/sh
-# Cross-build the runtime and logwasm-aot-run for aarch64 (gcc-aarch64-linux-gnu), to run AOT
+# Cross-build the runtime, logwasm-aot-run and logwasm-spec-aot for aarch64 (gcc-aarch64-linux-gnu), to run AOT
 # artifacts under qemu-aarch64. Usage: test/aot/build-aarch64.sh [OUT_DIR]
 # Prints the path of the runner. Incremental: objects are rebuilt only when sources are newer.
 set -e
@@ -19,4 +19,10 @@ for f in "$SRC"/*.c "$SRC"/wasi/*.c "$SRC"/fluentbit/*.c "$SRC"/aot/*.c "$ROOT"/
   OBJS="$OBJS $o"
 done
 $CC -o "$OUT/logwasm-aot-run" $OBJS -lm -lpthread
+# the spec runner on compiled code, when the spec runner exists
+if [ -f "$ROOT/native/runtime/tools/spec.c" ]; then
+  LIBOBJS=$(echo $OBJS | tr ' ' '\n' | grep -v aot_run.c.o | tr '\n' ' ')
+  $CC $CFLAGS -I"$ROOT/native/runtime/tools" -o "$OUT/logwasm-spec-aot" \
+    "$ROOT/native/aotc/runner/spec_aot_main.c" "$ROOT/native/aotc/runner/spec_aot_shim.c" $LIBOBJS -lm -lpthread >&2
+fi
 echo "$OUT/logwasm-aot-run"

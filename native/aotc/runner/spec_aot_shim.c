@@ -8,7 +8,8 @@
  * interpreter: the shim also compiles each module for the interpreter. Calls made by the
  * runner, and everything they call inside their module, run compiled.
  *
- * logwasm-aotc is found through $LOGWASM_AOTC, else next to this executable. */
+ * logwasm-aotc is found through $LOGWASM_AOTC, else next to this executable; $LOGWASM_AOTC_CPU
+ * picks the CPU to compile for (default: the compiler's default). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +83,19 @@ lw_status lw_aot_shim_module_load(const uint8_t *bytes, size_t len, const lw_loa
   }
   pid_t pid = fork();
   if (pid == 0) {
-    execl(aotc_path(), "logwasm-aotc", "-O2", "-o", aot_path, wasm_path, (char *)NULL);
+    /* on aarch64 (usually under qemu-user) the compiler is an x86_64 binary cross-compiling */
+    const char *cpu = getenv("LOGWASM_AOTC_CPU");
+#if defined(__aarch64__)
+    const char *target = "aarch64";
+#else
+    const char *target = "x86_64";
+#endif
+    if (cpu)
+      execl(aotc_path(), "logwasm-aotc", "-O2", "--target", target, "--cpu", cpu, "-o", aot_path,
+            wasm_path, (char *)NULL);
+    else
+      execl(aotc_path(), "logwasm-aotc", "-O2", "--target", target, "-o", aot_path, wasm_path,
+            (char *)NULL);
     _exit(127);
   }
   int wstatus = 0;

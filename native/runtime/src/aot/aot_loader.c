@@ -322,7 +322,7 @@ static lw_status map_code(const lw_aot_view *v, lw_aot_image *img, lw_error *err
     memcpy(&img->wrapper_of[i], &addr, sizeof addr); /* object -> function pointer */
   }
 
-  if (mprotect(img->map, (size_t)text_end, PROT_READ | PROT_EXEC) != 0 ||
+  if ((text_end && mprotect(img->map, (size_t)text_end, PROT_READ | PROT_EXEC) != 0) ||
       (img->map_len > text_end &&
        mprotect(img->map + text_end, img->map_len - (size_t)text_end, PROT_READ) != 0)) {
     st = lw_error_set(err, LW_ERR_UNSUPPORTED,
@@ -330,7 +330,7 @@ static lw_status map_code(const lw_aot_view *v, lw_aot_image *img, lw_error *err
                       "noexec mapping?); load the .wasm with the interpreter instead");
     goto out;
   }
-  __builtin___clear_cache((char *)img->map, (char *)img->map + text_end);
+  if (text_end) __builtin___clear_cache((char *)img->map, (char *)img->map + text_end);
 out:
   free(pieces);
   free(symbol_names);
