@@ -195,6 +195,8 @@ struct lw_code {
   X(copy)                /* dst src */                                                         \
   X(const64)             /* dst pad; word value */                                             \
   X(select)              /* dst cond a b */                                                    \
+  X(select_z32)          /* dst x a b: i32 x == 0 ? a : b */                                   \
+  X(select_z64)          /* dst x a b: i64 x == 0 ? a : b */                                   \
   X(global_get)          /* dst globalidx */                                                   \
   X(global_set)          /* src globalidx */                                                   \
   X(memory_size)         /* dst */                                                             \

@@ -55,7 +55,7 @@ typedef struct last_instr {
   uint32_t dst_pos;     /* u32 index of its destination operand */
   uint32_t dst;         /* destination slot */
   bool is_cmp;          /* an integer compare: can become a compare-and-branch */
-  bool unary_eqz;       /* i32.eqz */
+  bool unary;           /* the branch forms take one operand (a) */
   lw_op br_true, br_false;
   uint32_t a, b;        /* operands (b is the immediate for _si forms) */
 } last_instr;
@@ -152,7 +152,7 @@ static void mark_dst(compiler *c, uint32_t dst_pos, uint32_t dst) {
   c->last.valid = true;
   c->last.op = LW_OP_COUNT;
   c->last.is_cmp = false;
-  c->last.unary_eqz = false;
+  c->last.unary = false;
   c->last.start = c->instr;
   c->last.end = c->len;
   c->last.dst_pos = dst_pos;
@@ -366,7 +366,7 @@ static cond take_cond(compiler *c) {
   if (e->kind == V_SLOT && c->last.valid && c->last.is_cmp && c->last.end == c->len &&
       c->last.dst == home(c, d)) {
     k.fused = true;
-    k.eqz = c->last.unary_eqz;
+    k.eqz = c->last.unary;
     k.br_true = c->last.br_true;
     k.br_false = c->last.br_false;
     k.a = c->last.a;
@@ -384,7 +384,7 @@ static cond take_cond(compiler *c) {
 static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
   if (k->fused) {
     if (k->eqz) {
-      begin(c, when ? LW_OP_br_if_eqz : LW_OP_br_if_nez);
+      begin(c, when ? k->br_true : k->br_false);
       arg(c, k->a);
       return arg(c, 0);
     }
@@ -583,6 +583,12 @@ static bool fits_imm(const numinfo *ni, uint64_t v) {
 static void compile_numeric(compiler *c, uint32_t code) {
   const numinfo *ni = &num_table[code];
   if (ni->arity == 1) {
+    /* i32.eqz of a compare just emitted: a branch on it is the compare's opposite branch
+     * (both instructions are taken back then) */
+    last_instr negated = c->last;
+    bool negate = ni->op == LW_OP_i32_eqz && c->stack[c->sp - 1].kind == V_SLOT &&
+                  c->last.valid && c->last.is_cmp && c->last.end == c->len &&
+                  c->last.dst == home(c, c->sp - 1);
     uint32_t a;
     use_top(c, 1, &a);
     uint32_t dst = push_result(c);
@@ -590,10 +596,22 @@ static void compile_numeric(compiler *c, uint32_t code) {
     uint32_t pos = arg(c, dst);
     arg(c, a);
     mark_dst(c, pos, dst);
-    if (ni->op == LW_OP_i32_eqz) {
+    c->last.op = (lw_op)ni->op;
+    c->last.a = a;
+    if (negate) {
       c->last.is_cmp = true;
-      c->last.unary_eqz = true;
-      c->last.a = a;
+      c->last.unary = negated.unary;
+      c->last.start = negated.start;
+      c->last.br_true = negated.br_false;
+      c->last.br_false = negated.br_true;
+      c->last.a = negated.a;
+      c->last.b = negated.b;
+      c->last.op = LW_OP_COUNT;
+    } else if (ni->op == LW_OP_i32_eqz) {
+      c->last.is_cmp = true;
+      c->last.unary = true;
+      c->last.br_true = LW_OP_br_if_eqz;
+      c->last.br_false = LW_OP_br_if_nez;
     } else if (ni->op == LW_OP_i64_eqz) {
       c->last.is_cmp = true;
       c->last.br_true = LW_OP_br_i64_eq_si;
@@ -919,9 +937,23 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
     } /* fall through */
     case 0x1b: {
       uint32_t s[3];
-      use_top(c, 3, s);
+      lw_op sel = LW_OP_select;
+      /* select on (x == 0) just computed: test x directly */
+      if (c->stack[c->sp - 1].kind == V_SLOT && c->last.valid && c->last.end == c->len &&
+          c->last.dst == home(c, c->sp - 1) &&
+          (c->last.op == LW_OP_i32_eqz || c->last.op == LW_OP_i64_eqz)) {
+        sel = c->last.op == LW_OP_i32_eqz ? LW_OP_select_z32 : LW_OP_select_z64;
+        uint32_t x = c->last.a;
+        c->len = c->last.start;
+        c->last.valid = false;
+        c->sp--;
+        use_top(c, 2, s);
+        s[2] = x;
+      } else {
+        use_top(c, 3, s);
+      }
       uint32_t dst = push_result(c);
-      begin(c, LW_OP_select);
+      begin(c, sel);
       uint32_t pos = arg(c, dst);
       arg(c, s[2]);
       arg(c, s[0]);

@@ -544,6 +544,12 @@ L_const64:
 L_select:
   SL(0) = RI(1) ? SL(2) : SL(3);
   NEXT(4);
+L_select_z32:
+  SL(0) = RI(1) == 0 ? SL(2) : SL(3);
+  NEXT(4);
+L_select_z64:
+  SL(0) = RL(1) == 0 ? SL(2) : SL(3);
+  NEXT(4);
 L_global_get:
   SL(0) = inst->globals[U32(1)]->value;
   NEXT(2);
