@@ -98,6 +98,12 @@ export function loadAddon(): NativeAddon {
   const require = createRequire(import.meta.url);
   const platform = `${process.platform}-${process.arch}`;
   try {
+    // LOGWASM_ADDON=/path/to/logwasm.node loads a specific build (a sanitizer build, say).
+    const override = process.env.LOGWASM_ADDON;
+    if (override) {
+      addon = require(path.resolve(override)) as NativeAddon;
+      return addon;
+    }
     const load = require('node-gyp-build') as (dir: string) => NativeAddon;
     addon = load(packageRoot);
     return addon;
@@ -105,8 +111,10 @@ export function loadAddon(): NativeAddon {
     const detail = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     throw new NativeLoadError(
       `logwasm: could not load its native addon for ${platform} (Node ${process.versions.node}, Node-API 8).\n` +
-        `  looked for: ${path.join(packageRoot, 'prebuilds', platform, '*.node')} (prebuilt) and ` +
-        `${path.join(packageRoot, 'build', 'Release', 'logwasm.node')} (built from source)\n` +
+        (process.env.LOGWASM_ADDON
+          ? `  looked for: ${process.env.LOGWASM_ADDON} (LOGWASM_ADDON)\n`
+          : `  looked for: ${path.join(packageRoot, 'prebuilds', platform, '*.node')} (prebuilt) and ` +
+            `${path.join(packageRoot, 'build', 'Release', 'logwasm.node')} (built from source)\n`) +
         `  reason: ${detail}\n` +
         `  fix: run \`npm rebuild logwasm\` (builds from source; needs cmake, make and a C/C++ compiler), ` +
         `or in a checkout \`npm run build:addon\`.`,
