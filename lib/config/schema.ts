@@ -36,6 +36,11 @@ export const SERVICE_SCHEMA: Schema = {
   log_level: oneOf(['off', 'error', 'warn', 'warning', 'info', 'debug', 'trace'], 'info'),
   parsers_file: { type: { kind: 'string' }, repeat: true },
   daemon: oneOf(['off', 'false', 'no'], 'off'), // logwasm runs in the foreground only
+  // Fluent Bit's example configs spell the monitoring server out even when it is off; logwasm
+  // has none, so only "off" is accepted, and its address keys mean nothing then.
+  http_server: oneOf(['off', 'false', 'no'], 'off'),
+  http_listen: string(),
+  http_port: int(undefined, 0),
 };
 
 const INPUT_COMMON: Schema = { name: string({ required: true }), tag: string(), alias: string(), log_level: SERVICE_SCHEMA.log_level };

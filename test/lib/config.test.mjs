@@ -86,6 +86,18 @@ test('YAML: env, service, parsers, pipeline inputs/filters/outputs', () => {
   assert.equal(config.parsers[0].format, 'json');
 });
 
+test("Fluent Bit's documented wasm and exec_wasi example configs load unchanged", () => {
+  const wasm = loadConfig(fixture('fluent-bit-wasm-example.conf'));
+  assert.equal(wasm.filters[0].properties.function_name, 'super_awesome_filter');
+  assert.deepEqual(wasm.filters[0].properties.accessible_paths, ['.', '/path/to/fluent-bit']);
+  assert.equal(wasm.outputs[0].properties.format, 'msgpack');
+  const exec = loadConfig(fixture('fluent-bit-exec-wasi-example.conf'));
+  assert.equal(exec.inputs[0].properties.parser, 'wasi');
+  assert.equal(exec.parsers[0].timeFormat, '%d/%b/%Y:%H:%M:%S %z');
+  const file = writeTemp('http.conf', '[SERVICE]\n    HTTP_Server On\n');
+  assertConfigError(() => loadConfig(file), { line: 2, key: 'http_server', match: /must be one of off/ });
+});
+
 test('an unknown key is an error naming file, line and key (classic)', () => {
   assertConfigError(() => loadConfig(fixture('unknown-key.conf')), {
     file: 'unknown-key.conf', line: 10, key: 'wasm_heap', match: /unknown key 'wasm_heap' in \[FILTER\] wasm/,
