@@ -192,6 +192,7 @@ struct lw_code {
   X(br_i32_and_z_si)     /* a imm off: branch if (a & imm) == 0 */                             \
   X(copy2)               /* dst1 src1 dst2 src2, in that order */                              \
   X(exit)                /* ends lw_interp_call (the entry frame's return address) */          \
+  X(init_consts)         /* n pad; n times: word {slot pad}, word value (constant pool) */     \
   X(copy)                /* dst src */                                                         \
   X(const64)             /* dst pad; word value */                                             \
   X(select)              /* dst cond a b */                                                    \

@@ -20,6 +20,8 @@
 
 enum { V_SLOT, V_LOCAL, V_CONST };
 
+#define LW_POOL_MAX 32
+
 typedef struct ventry {
   uint8_t kind;
   uint32_t local; /* V_LOCAL */
@@ -88,6 +90,12 @@ typedef struct compiler {
   uint64_t *known_value;
   uint32_t known_cap;
   uint32_t gen;
+  /* Constant pool: distinct constants of the body get slots right after the locals, written
+   * once per call (init_consts at the entry, only those some instruction reads), so an
+   * instruction with a constant operand not covered by an immediate form reads that slot. */
+  uint64_t pool_values[LW_POOL_MAX];
+  bool pool_used[LW_POOL_MAX];
+  uint32_t pool_count;
   bool unreachable;
   uint32_t dead_depth; /* blocks opened inside unreachable code */
   last_instr last;
@@ -161,7 +169,15 @@ static void mark_dst(compiler *c, uint32_t dst_pos, uint32_t dst) {
 
 /* ---- the operand stack ---------------------------------------------------------------------- */
 
-static uint32_t home(compiler *c, uint32_t depth) { return c->local_count + depth; }
+static uint32_t home(compiler *c, uint32_t depth) {
+  return c->local_count + c->pool_count + depth;
+}
+
+static int pool_find(const compiler *c, uint64_t value) {
+  for (uint32_t j = 0; j < c->pool_count; j++)
+    if (c->pool_values[j] == value) return (int)j;
+  return -1;
+}
 
 static void push(compiler *c, uint8_t kind, uint32_t local, uint64_t value) {
   if (!grow_array(c, (void **)&c->stack, &c->stack_cap, c->sp + 1, sizeof(ventry))) return;
@@ -231,6 +247,13 @@ static void materialize(compiler *c, uint32_t depth) {
 static uint32_t use(compiler *c, uint32_t depth) {
   ventry *e = &c->stack[depth];
   if (e->kind == V_LOCAL) return e->local;
+  if (e->kind == V_CONST) {
+    int j = pool_find(c, e->value);
+    if (j >= 0) {
+      c->pool_used[j] = true;
+      return c->local_count + (uint32_t)j;
+    }
+  }
   materialize(c, depth);
   return home(c, depth);
 }
@@ -704,6 +727,43 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
   if (tee) push(c, V_LOCAL, x, 0);
 }
 
+/* Collects the body's distinct constants for the pool (up to LW_POOL_MAX). */
+static void scan_constants(compiler *c, const uint8_t *p, const uint8_t *end) {
+  c->pool_count = 0;
+  while (p < end) {
+    uint8_t op = *p++;
+    uint64_t value;
+    switch (op) {
+    case 0x02: case 0x03: case 0x04: {
+      uint32_t np, nr;
+      block_type(c, &p, &np, &nr);
+      continue;
+    }
+    case 0x05: case 0x0b: continue;
+    case 0x41: value = (uint32_t)(int32_t)lw_fast_sleb(&p); break;
+    case 0x42: value = (uint64_t)lw_fast_sleb(&p); break;
+    case 0x43: {
+      uint32_t bits;
+      memcpy(&bits, p, 4);
+      p += 4;
+      value = bits;
+      break;
+    }
+    case 0x44: memcpy(&value, p, 8); p += 8; break;
+    default:
+      if (!skip_immediates(op, &p)) {
+        c->pool_count = 0; /* SIMD: compile_function reports it */
+        return;
+      }
+      continue;
+    }
+    if (pool_find(c, value) < 0 && c->pool_count < LW_POOL_MAX) {
+      c->pool_used[c->pool_count] = false;
+      c->pool_values[c->pool_count++] = value;
+    }
+  }
+}
+
 static lw_status compile_function(compiler *c, uint32_t def_index) {
   const lw_module *m = c->module;
   lw_func_def *def = &m->funcs[def_index];
@@ -740,6 +800,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
 
   const uint8_t *p = def->body;
   const uint8_t *end = def->body + def->body_len;
+  scan_constants(c, p, end);
   while (p < end && c->frame_count > 0 && !c->nomem) {
     uint8_t op = *p++;
     if (c->unreachable) {
@@ -1186,20 +1247,36 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   }
   if (c->nomem) return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u", func_index);
 
+  /* the pool's initialisation goes in front (branch offsets are relative: nothing moves) */
+  uint32_t used = 0;
+  for (uint32_t j = 0; j < c->pool_count; j++) used += c->pool_used[j];
+  uint32_t prefix = used ? 2 + 2 * used : 0;
   struct lw_code *code = &c->codes[def_index];
-  lw_word *words = malloc((size_t)(c->len ? c->len : 1) * sizeof(lw_word));
+  lw_word *words = malloc((size_t)(c->len + prefix ? c->len + prefix : 1) * sizeof(lw_word));
+  if (words && used) {
+    uint32_t w = 0;
+    words[w++].handler = c->handlers[LW_OP_init_consts];
+    words[w].u64 = 0;
+    words[w++].u32[0] = used;
+    for (uint32_t j = 0; j < c->pool_count; j++) {
+      if (!c->pool_used[j]) continue;
+      words[w].u64 = 0;
+      words[w++].u32[0] = c->local_count + j;
+      words[w++].u64 = c->pool_values[j];
+    }
+  }
   if (!words) {
     return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
                         func_index);
   }
-  memcpy(words, c->code, (size_t)c->len * sizeof(lw_word));
+  memcpy(words + prefix, c->code, (size_t)c->len * sizeof(lw_word));
   code->start = words;
-  code->word_count = c->len;
+  code->word_count = c->len + prefix;
   code->param_count = type->param_count;
   code->local_count = c->local_count;
   code->result_count = type->result_count;
   /* +1: host calls and scratch may touch one slot past the deepest entry */
-  code->frame_slots = c->local_count + c->max_sp + 1;
+  code->frame_slots = c->local_count + c->pool_count + c->max_sp + 1;
   code->func_index = func_index;
   def->code = code;
   return LW_OK;

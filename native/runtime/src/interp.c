@@ -524,6 +524,13 @@ poll_slow:
   DISPATCH();
 
   /* ---- data movement ---- */
+L_init_consts: {
+  uint32_t n = U32(0);
+  const lw_word *p = ip + 2;
+  for (uint32_t i = 0; i < n; i++, p += 2) fp[p[0].u32[0]] = p[1].u64;
+  ip = p;
+  DISPATCH();
+}
 L_copy:
   SL(0) = SL(1);
   NEXT(2);
