@@ -191,6 +191,9 @@ struct lw_code {
   X(br_i32_and_nz_si)    /* a imm off: branch if (a & imm) != 0 */                             \
   X(br_i32_and_z_si)     /* a imm off: branch if (a & imm) == 0 */                             \
   X(copy2)               /* dst1 src1 dst2 src2, in that order */                              \
+  /* division by a constant that cannot trap (not 0, not -1): dst a imm */                     \
+  X(i32_div_s_si) X(i32_div_u_si) X(i32_rem_s_si) X(i32_rem_u_si)                              \
+  X(i64_div_s_si) X(i64_div_u_si) X(i64_rem_s_si) X(i64_rem_u_si)                              \
   X(exit)                /* ends lw_interp_call (the entry frame's return address) */          \
   X(init_consts)         /* n pad; n times: word {slot pad}, word value (constant pool) */     \
   X(copy)                /* dst src */                                                         \

@@ -645,7 +645,25 @@ static void compile_numeric(compiler *c, uint32_t code) {
     return;
   }
   ventry *top = &c->stack[c->sp - 1];
-  bool imm = ni->op_imm >= 0 && top->kind == V_CONST && fits_imm(ni, top->value);
+  int op_imm = ni->op_imm;
+  if (top->kind == V_CONST && op_imm < 0) {
+    /* a constant divisor other than 0 and -1 cannot trap */
+    bool wide = code >= 0x7f;
+    int64_t v = wide ? (int64_t)top->value : (int64_t)(int32_t)top->value;
+    bool safe = v != 0 && v != -1 && v == (int64_t)(int32_t)v;
+    switch (code) {
+    case 0x6d: if (safe) op_imm = LW_OP_i32_div_s_si; break;
+    case 0x6e: if (safe) op_imm = LW_OP_i32_div_u_si; break;
+    case 0x6f: if (safe) op_imm = LW_OP_i32_rem_s_si; break;
+    case 0x70: if (safe) op_imm = LW_OP_i32_rem_u_si; break;
+    case 0x7f: if (safe) op_imm = LW_OP_i64_div_s_si; break;
+    case 0x80: if (safe && v > 0) op_imm = LW_OP_i64_div_u_si; break;
+    case 0x81: if (safe) op_imm = LW_OP_i64_rem_s_si; break;
+    case 0x82: if (safe && v > 0) op_imm = LW_OP_i64_rem_u_si; break;
+    default: break;
+    }
+  }
+  bool imm = op_imm >= 0 && top->kind == V_CONST && fits_imm(ni, top->value);
   uint32_t a, b;
   if (imm) {
     b = (uint32_t)top->value;
@@ -658,12 +676,12 @@ static void compile_numeric(compiler *c, uint32_t code) {
     b = s[1];
   }
   uint32_t dst = push_result(c);
-  begin(c, (lw_op)(imm ? ni->op_imm : ni->op));
+  begin(c, (lw_op)(imm ? op_imm : ni->op));
   uint32_t pos = arg(c, dst);
   arg(c, a);
   arg(c, b);
   mark_dst(c, pos, dst);
-  c->last.op = (lw_op)(imm ? ni->op_imm : ni->op);
+  c->last.op = (lw_op)(imm ? op_imm : ni->op);
   c->last.a = a;
   c->last.b = b;
   if (c->last.op == LW_OP_i32_and_si) {

@@ -603,6 +603,15 @@ L_ref_func:
   }
   LW_UNOPS(H_UN)
 
+  /* constant divisors, never 0 or -1 (i64: sign-extended 32-bit immediates) */
+L_i32_div_s_si: WI(0, (int32_t)RI(1) / (int32_t)U32(2)); NEXT(3);
+L_i32_div_u_si: WI(0, RI(1) / U32(2)); NEXT(3);
+L_i32_rem_s_si: WI(0, (int32_t)RI(1) % (int32_t)U32(2)); NEXT(3);
+L_i32_rem_u_si: WI(0, RI(1) % U32(2)); NEXT(3);
+L_i64_div_s_si: WL(0, (int64_t)RL(1) / (int64_t)OFF(2)); NEXT(3);
+L_i64_div_u_si: WL(0, RL(1) / IMML(2)); NEXT(3);
+L_i64_rem_s_si: WL(0, (int64_t)RL(1) % (int64_t)OFF(2)); NEXT(3);
+L_i64_rem_u_si: WL(0, RL(1) % IMML(2)); NEXT(3);
 L_i32_div_s: {
   int32_t a = (int32_t)RI(1), b = (int32_t)RI(2);
   if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
