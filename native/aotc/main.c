@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Core.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -258,6 +259,19 @@ int main(int argc, char **argv) {
       lw_validate(module, &err) != LW_OK) {
     fprintf(stderr, "logwasm-aotc: %s: %s\n", in_path, err.message);
     return 1;
+  }
+
+  /* LOGWASM_AOTC_LLVM_OPTIONS="-time-passes ..." passes options to LLVM (diagnostics) */
+  const char *llvm_options = getenv("LOGWASM_AOTC_LLVM_OPTIONS");
+  if (llvm_options) {
+    static char *opt_argv[32];
+    static char opt_buf[1024];
+    int opt_argc = 0;
+    snprintf(opt_buf, sizeof opt_buf, "%s", llvm_options);
+    opt_argv[opt_argc++] = "logwasm-aotc";
+    for (char *tok = strtok(opt_buf, " "); tok && opt_argc < 31; tok = strtok(NULL, " "))
+      opt_argv[opt_argc++] = tok;
+    LLVMParseCommandLineOptions(opt_argc, (const char *const *)opt_argv, NULL);
   }
 
   LLVMInitializeX86TargetInfo();
