@@ -164,7 +164,9 @@ struct lw_code {
 /* Memory accesses: X(wasm opcode, name, bytes). Loads: `dst addr offset`; stores:
  * `addr value offset`. Each also has a `name_d` form with a fourth operand, a displacement
  * added (mod 2^32) to the address first: `i32.add` of a negative constant before an access,
- * which wasm's unsigned offsets cannot express, is folded into it. */
+ * which wasm's unsigned offsets cannot express, is folded into it. And a `name_x` form whose
+ * fourth operand is a slot added (mod 2^32) to the address: `i32.add` of two values (array
+ * indexing) folded into the access. */
 #define LW_LOADS(X)                                                                            \
   X(0x28, i32_load, 4) X(0x29, i64_load, 8) X(0x2a, f32_load, 4) X(0x2b, f64_load, 8)          \
   X(0x2c, i32_load8_s, 1) X(0x2d, i32_load8_u, 1) X(0x2e, i32_load16_s, 2)                     \
@@ -239,7 +241,7 @@ typedef enum lw_op {
   LW_TRAPPING_BINOPS(LW_X_NAMED)
   LW_SPECIAL_UNOPS(LW_X_NAMED)
 #undef LW_X_NAMED
-#define LW_X_MEM(code, name, bytes) LW_OP_##name, LW_OP_##name##_d,
+#define LW_X_MEM(code, name, bytes) LW_OP_##name, LW_OP_##name##_d, LW_OP_##name##_x,
   LW_LOADS(LW_X_MEM)
   LW_STORES(LW_X_MEM)
 #undef LW_X_MEM

@@ -704,15 +704,18 @@ static bool local_known(compiler *c, uint32_t x, uint64_t value) {
 
 /* If the entry at `depth` is the result of the i32.add-with-constant just emitted, takes
  * that instruction back and gives its operands: the access adds the displacement itself. */
-static bool take_displacement(compiler *c, uint32_t depth, uint32_t *base, uint32_t *disp) {
-  if (c->stack[depth].kind != V_SLOT || !c->last.valid || c->last.op != LW_OP_i32_add_si ||
-      c->last.end != c->len || c->last.dst != home(c, depth))
-    return false;
+/* Returns 0 (no), 1 (displacement: the _d form) or 2 (index slot: the _x form). */
+static int take_displacement(compiler *c, uint32_t depth, uint32_t *base, uint32_t *disp) {
+  if (c->stack[depth].kind != V_SLOT || !c->last.valid || c->last.end != c->len ||
+      c->last.dst != home(c, depth) ||
+      (c->last.op != LW_OP_i32_add_si && c->last.op != LW_OP_i32_add))
+    return 0;
+  int form = c->last.op == LW_OP_i32_add_si ? 1 : 2;
   *base = c->last.a;
   *disp = c->last.b;
   c->len = c->last.start;
   c->last.valid = false;
-  return true;
+  return form;
 }
 
 static void compile_local_set(compiler *c, uint32_t x, bool tee) {
@@ -1088,11 +1091,11 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       lw_fast_u32(&p);                                                                         \
       uint32_t offset = lw_fast_u32(&p);                                                       \
       uint32_t addr, disp;                                                                     \
-      bool fused = take_displacement(c, c->sp - 1, &addr, &disp);                              \
+      int fused = take_displacement(c, c->sp - 1, &addr, &disp);                               \
       if (!fused) use_top(c, 1, &addr);                                                        \
       else c->sp--;                                                                            \
       uint32_t dst = push_result(c);                                                           \
-      begin(c, fused ? LW_OP_##name##_d : LW_OP_##name);                                       \
+      begin(c, fused == 1 ? LW_OP_##name##_d : fused ? LW_OP_##name##_x : LW_OP_##name);       \
       uint32_t pos = arg(c, dst);                                                              \
       arg(c, addr);                                                                            \
       arg(c, offset);                                                                          \
@@ -1107,15 +1110,18 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       lw_fast_u32(&p);                                                                         \
       uint32_t offset = lw_fast_u32(&p);                                                       \
       uint32_t s[2], disp = 0;                                                                 \
-      bool fused = c->stack[c->sp - 1].kind != V_SLOT &&                                       \
-                   take_displacement(c, c->sp - 2, &s[0], &disp);                              \
+      /* the value must not need writing to its slot: the folded add may read that slot */   \
+      const ventry *val = &c->stack[c->sp - 1];                                                \
+      int fused = val->kind == V_LOCAL || (val->kind == V_CONST && pool_find(c, val->value) >= 0) \
+                      ? take_displacement(c, c->sp - 2, &s[0], &disp)                          \
+                      : 0;                                                                     \
       if (fused) {                                                                             \
         s[1] = use(c, c->sp - 1);                                                              \
         c->sp -= 2;                                                                            \
       } else {                                                                                 \
         use_top(c, 2, s);                                                                      \
       }                                                                                        \
-      begin(c, fused ? LW_OP_##name##_d : LW_OP_##name);                                       \
+      begin(c, fused == 1 ? LW_OP_##name##_d : fused ? LW_OP_##name##_x : LW_OP_##name);       \
       arg(c, s[0]);                                                                            \
       arg(c, s[1]);                                                                            \
       arg(c, offset);                                                                          \

@@ -240,7 +240,7 @@ static const char *const op_names[LW_OP_COUNT] = {
 #define PN_BIN(code, name, ta, tr, imm, br, expr) [LW_OP_##name] = #name, PN_BIN_##imm(name) PN_BR_##br(name)
 #define PN_UN(code, name, ta, tr, expr) [LW_OP_##name] = #name,
 #define PN_NAMED(code, name) [LW_OP_##name] = #name,
-#define PN_MEM(code, name, bytes) [LW_OP_##name] = #name, [LW_OP_##name##_d] = #name "_d",
+#define PN_MEM(code, name, bytes) [LW_OP_##name] = #name, [LW_OP_##name##_d] = #name "_d", [LW_OP_##name##_x] = #name "_x",
     LW_MISC_OPS(PN_MISC) LW_BINOPS(PN_BIN) LW_UNOPS(PN_UN) LW_TRAPPING_BINOPS(PN_NAMED)
     LW_SPECIAL_UNOPS(PN_NAMED) LW_LOADS(PN_MEM) LW_STORES(PN_MEM)};
 static uint64_t prof_count[LW_OP_COUNT], prof_pair[LW_OP_COUNT][LW_OP_COUNT];
@@ -338,7 +338,8 @@ static lw_status run(const entry *e) {
   [LW_OP_##name] = &&L_##name, LBL_BIN_##imm(name) LBL_BR_##br(name)
 #define LBL_UN(code, name, ta, tr, expr) [LW_OP_##name] = &&L_##name,
 #define LBL_NAMED(code, name) [LW_OP_##name] = &&L_##name,
-#define LBL_MEM(code, name, bytes) [LW_OP_##name] = &&L_##name, [LW_OP_##name##_d] = &&L_##name##_d,
+#define LBL_MEM(code, name, bytes) \
+  [LW_OP_##name] = &&L_##name, [LW_OP_##name##_d] = &&L_##name##_d, [LW_OP_##name##_x] = &&L_##name##_x,
   static const void *labels[LW_OP_COUNT] = {
       LW_MISC_OPS(LBL_MISC) LW_BINOPS(LBL_BIN) LW_UNOPS(LBL_UN)
       LW_TRAPPING_BINOPS(LBL_NAMED) LW_SPECIAL_UNOPS(LBL_NAMED)
@@ -708,6 +709,14 @@ L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
     memcpy(&v, mb + ea, sizeof v);                           \
     SL(0) = (conv);                                          \
     NEXT(4);                                                 \
+  }                                                          \
+  L_##name##_x : {                                           \
+    uint64_t ea = (uint64_t)(uint32_t)(RI(1) + RI(3)) + U32(2); \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
+    ctype v;                                                 \
+    memcpy(&v, mb + ea, sizeof v);                           \
+    SL(0) = (conv);                                          \
+    NEXT(4);                                                 \
   }
   LOAD(i32_load, 4, uint32_t, v)
   LOAD(i64_load, 8, uint64_t, v)
@@ -733,6 +742,13 @@ L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
   }                                                          \
   L_##name##_d : {                                           \
     uint64_t ea = (uint64_t)(uint32_t)(RI(0) + U32(3)) + U32(2); \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
+    ctype v = (ctype)SL(1);                                  \
+    memcpy(mb + ea, &v, sizeof v);                           \
+    NEXT(4);                                                 \
+  }                                                          \
+  L_##name##_x : {                                           \
+    uint64_t ea = (uint64_t)(uint32_t)(RI(0) + RI(3)) + U32(2); \
     if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
     ctype v = (ctype)SL(1);                                  \
     memcpy(mb + ea, &v, sizeof v);                           \
