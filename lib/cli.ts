@@ -41,6 +41,7 @@ Options:
   --timeout MS                per-record deadline in milliseconds          (default none)
   --max-memory N              cap on the plugin's memory (64M)             (default none)
   --on-error drop|keep        a failed record is dropped or passed through (default drop)
+  --metrics                   at the end, print the filter's metrics to stderr as JSON
 
 Exit status: 0, or 2 for usage errors, 1 when the plugin cannot be loaded. Record failures are
 reported on stderr and do not change the exit status.
@@ -76,9 +77,14 @@ interface Io {
   stderr: NodeJS.WritableStream;
 }
 
-/** --name value, --name=value; flags listed in `booleans` take no value. Stops at the first
+/** --name value, --name=value; names in `flags` take no value. Stops at the first
  *  positional argument when `stopAtPositional` (for `run MODULE args...`). */
-function parseArgs(argv: string[], known: string[], stopAtPositional = false): { options: Map<string, string[]>; positional: string[] } {
+function parseArgs(
+  argv: string[],
+  known: string[],
+  flags: string[] = [],
+  stopAtPositional = false,
+): { options: Map<string, string[]>; positional: string[] } {
   const options = new Map<string, string[]>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -97,8 +103,9 @@ function parseArgs(argv: string[], known: string[], stopAtPositional = false): {
     }
     const eq = arg.indexOf('=');
     const name = (eq >= 0 ? arg.slice(0, eq) : arg).replace(/^-+/, '');
-    if (name === 'h' || name === 'help') {
-      options.set('help', ['']);
+    if (name === 'h' || name === 'help' || flags.includes(name)) {
+      if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`);
+      options.set(name === 'h' ? 'help' : name, ['']);
       continue;
     }
     if (!known.includes(name)) throw new UsageError(`unknown option '${arg}'`);
@@ -141,7 +148,7 @@ function errorText(error: unknown): string {
 async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStream): Promise<number> {
   const { options, positional } = parseArgs(argv, [
     'wasm', 'function', 'event-format', 'tag', 'accessible-paths', 'heap-size', 'stack-size', 'timeout', 'max-memory', 'on-error',
-  ]);
+  ], ['metrics']);
   if (options.has('help')) {
     io.stdout.write(FILTER_USAGE);
     return 0;
@@ -210,6 +217,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
       }
     }
     flush();
+    if (options.has('metrics')) io.stderr.write(`logwasm: metrics ${JSON.stringify(filter.metrics())}\n`);
   } finally {
     filter.close();
   }
@@ -217,7 +225,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
 }
 
 async function runModuleCommand(argv: string[], io: Io): Promise<number> {
-  const { options, positional } = parseArgs(argv, ['env', 'map-dir', 'dir', 'timeout'], true);
+  const { options, positional } = parseArgs(argv, ['env', 'map-dir', 'dir', 'timeout'], [], true);
   if (options.has('help')) {
     io.stdout.write(RUN_USAGE);
     return 0;

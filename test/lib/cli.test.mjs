@@ -78,6 +78,12 @@ test('filter: --on-error keep, --timeout, and the guest\'s stdout goes to stderr
   assert.equal(r.code, 0);
   assert.equal(r.stdout, '[1.000000000,{"loop":1}]\n[2.000000000,{"x":2}]\n');
   assert.match(r.stderr, /timed out after 100 ms/);
+  r = logwasm(['filter', '--wasm', bad('behaviours.wasm'), '--function', 'filter', '--metrics'], { input: '[1, {"x":1}]\n[2, {"trap":1}]\n' });
+  assert.equal(r.code, 0);
+  const metrics = JSON.parse(/logwasm: metrics (.*)/.exec(r.stderr)[1]);
+  assert.equal(metrics.recordsIn, 2);
+  assert.equal(metrics.recordsOut, 1);
+  assert.equal(metrics.errorsTrap, 1);
   r = logwasm(['filter', '--wasm', bad('guest-stdout.wasm'), '--function', 'filter'], { input: '[1, {"a":1}]\n' });
   assert.equal(r.code, 0);
   assert.equal(r.stdout, '[1.000000000,{"a":1}]\n');
