@@ -33,6 +33,11 @@ typedef struct frame {
   LLVMValueRef *if_params;       /* ifs: param values, for the else arm */
   bool has_else;
   bool dead;                     /* the code being read now in this frame is unreachable */
+  /* loops: the poll can go when every iteration calls a function that polls at entry: a direct
+   * call at the loop's own level before anything that could branch (see covered_loops) */
+  LLVMValueRef loop_poll_br;
+  bool straight;
+  uint32_t covering_callee;      /* defined index, or UINT32_MAX */
 } frame;
 
 typedef struct cg {
@@ -56,6 +61,8 @@ typedef struct cg {
   uint32_t *callee_count, *callee_cap;
   LLVMValueRef *entry_poll_br;
   bool arch_aarch64;
+  struct { LLVMValueRef br; uint32_t callee; } *covered_loops;
+  uint32_t covered_count, covered_cap;
   unsigned md_range;
   LLVMValueRef mem_size_range; /* !range [min bytes, max bytes + 1) of memory 0, or NULL */
 } cg;
@@ -275,8 +282,11 @@ static void emit_entry_poll(fn *f) {
   LLVMPositionBuilderAtEnd(g->b, cont);
 }
 
-static void emit_loop_poll(fn *f) {
+static LLVMValueRef emit_loop_poll(fn *f) {
   cg *g = f->g;
+  LLVMBasicBlockRef count = new_block(f, "loop.count"), done = new_block(f, "loop.counted");
+  LLVMValueRef placeholder = LLVMBuildCondBr(g->b, LLVMConstInt(g->t_i1, 1, 0), count, done);
+  LLVMPositionBuilderAtEnd(g->b, count);
   LLVMValueRef v = LLVMBuildLoad2(g->b, g->t_i32, f->loop_countdown, "");
   LLVMValueRef dec = LLVMBuildSub(g->b, v, ci32(g, 1), "");
   LLVMBuildStore(g->b, dec, f->loop_countdown);
@@ -287,6 +297,9 @@ static void emit_loop_poll(fn *f) {
   LLVMBuildStore(g->b, ci32(g, LW_AOT_POLL_INTERVAL), f->loop_countdown);
   emit_poll_call(f, cont);
   LLVMPositionBuilderAtEnd(g->b, cont);
+  LLVMBuildBr(g->b, done);
+  LLVMPositionBuilderAtEnd(g->b, done);
+  return placeholder;
 }
 
 /* Checked address of an access of `size` bytes at addr+offset in memory 0. */
@@ -775,6 +788,14 @@ static void end_frame(fn *f) {
     for (uint32_t i = 0; i < fr->param_count; i++) push(f, fr->if_params[i]);
     jump(f, fr, true);
   }
+  if (fr->kind == FRAME_LOOP && fr->covering_callee != UINT32_MAX) {
+    if (g->covered_count == g->covered_cap) {
+      g->covered_cap = g->covered_cap ? g->covered_cap * 2 : 16;
+      g->covered_loops = realloc(g->covered_loops, g->covered_cap * sizeof *g->covered_loops);
+    }
+    g->covered_loops[g->covered_count].br = fr->loop_poll_br;
+    g->covered_loops[g->covered_count++].callee = fr->covering_callee;
+  }
   f->sp = fr->height;
   LLVMPositionBuilderAtEnd(g->b, fr->end_block);
   bool reachable = has_predecessors(fr->end_block);
@@ -839,6 +860,9 @@ static bool compile_body(fn *f, const lw_func_def *def) {
         break;
       }
     }
+    if (!dead && fr->kind == FRAME_LOOP &&
+        ((op >= 0x02 && op <= 0x04) || (op >= 0x0c && op <= 0x0f)))
+      fr->straight = false;
     switch (op) {
     case 0x00: /* unreachable */
       if (dead) break;
@@ -858,7 +882,9 @@ static bool compile_body(fn *f, const lw_func_def *def) {
         LLVMPositionBuilderAtEnd(g->b, nf->loop_header);
         f->sp = nf->height;
         for (uint32_t i = 0; i < bt.np; i++) push(f, nf->loop_phis[i]);
-        emit_loop_poll(f);
+        nf->loop_poll_br = emit_loop_poll(f);
+        nf->straight = true;
+        nf->covering_callee = UINT32_MAX;
       }
       break;
     }
@@ -940,6 +966,9 @@ static bool compile_body(fn *f, const lw_func_def *def) {
     case 0x10: { /* call */
       uint32_t callee = lw_fast_u32(&p);
       if (dead) break;
+      if (fr->kind == FRAME_LOOP && fr->straight && fr->covering_callee == UINT32_MAX &&
+          callee >= m->imported_func_count)
+        fr->covering_callee = callee - m->imported_func_count;
       emit_call(f, callee);
       break;
     }
@@ -1405,6 +1434,10 @@ static void finish_entry_polls(cg *g) {
   for (uint32_t d = 0; d < m->defined_func_count; d++)
     if (g->entry_poll_br[d] && !recursive[d])
       LLVMSetOperand(g->entry_poll_br[d], 0, LLVMConstInt(g->t_i1, 0, 0));
+  /* a loop whose every iteration calls a function that polls at entry needs no poll of its own */
+  for (uint32_t i = 0; i < g->covered_count; i++)
+    if (recursive[g->covered_loops[i].callee])
+      LLVMSetOperand(g->covered_loops[i].br, 0, LLVMConstInt(g->t_i1, 0, 0));
   free(index);
   free(low);
   free(stack);
@@ -1573,6 +1606,7 @@ bool lw_aotc_codegen(LLVMContextRef c, const lw_module *m, lw_aotc_module *out, 
   free(g.callee_count);
   free(g.callee_cap);
   free(g.entry_poll_br);
+  free(g.covered_loops);
   for (uint32_t w = 0; w < out->wrapper_count && ok; w++) build_wrapper(&g, out->wrapper_type[w], w);
 
   free(g.fn_types);
