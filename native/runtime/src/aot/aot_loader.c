@@ -126,6 +126,12 @@ static bool fits_signed(int64_t v, unsigned bits) {
   return v >= -(INT64_C(1) << (bits - 1)) && v < (INT64_C(1) << (bits - 1));
 }
 
+/* Bytes a relocation writes (4 unless 8). */
+static unsigned reloc_width(uint32_t arch, uint32_t type) {
+  if (arch == LW_AOT_ARCH_X86_64) return type == R_X86_64_64 || type == R_X86_64_PC64 ? 8 : 4;
+  return type == R_AARCH64_ABS64 || type == R_AARCH64_PREL64 ? 8 : 4;
+}
+
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 
@@ -266,7 +272,7 @@ static lw_status map_code(const lw_aot_view *v, lw_aot_image *img, lw_error *err
     uint64_t offset = lw_aot_get64(e + 8), target_offset = lw_aot_get64(e + 24);
     int64_t addend = (int64_t)lw_aot_get64(e + 32);
     if (piece >= v->piece_count || offset > pieces[piece].size || pieces[piece].size - offset < 4 ||
-        ((type == R_X86_64_64 || type == R_AARCH64_ABS64) && pieces[piece].size - offset < 8)) {
+        (reloc_width(v->arch, type) == 8 && pieces[piece].size - offset < 8)) {
       st = lw_error_set(err, LW_ERR_MALFORMED, "AOT artifact relocation %u out of bounds", i);
       goto out;
     }
