@@ -5,7 +5,7 @@
  *
  * Until lw_invoke dispatches to the AOT tier itself, calls that go through lw_invoke (start
  * functions, calls between modules, calls from host functions) run the same module in the
- * interpreter: the shim also compiles each module for the interpreter. Calls made by the
+ * interpreter (lw_aot_module_load also prepares the interpreter's code). Calls made by the
  * runner, and everything they call inside their module, run compiled.
  *
  * logwasm-aotc is found through $LOGWASM_AOTC, else next to this executable; $LOGWASM_AOTC_CPU
@@ -113,8 +113,6 @@ lw_status lw_aot_shim_module_load(const uint8_t *bytes, size_t len, const lw_loa
   }
   st = lw_aot_module_load(aot, aot_len, opts, out, err);
   free(aot);
-  /* interpreter code too, for calls that reach the module through lw_invoke */
-  if (st == LW_OK) st = lw_compile(*out, err);
 cleanup:
   unlink(wasm_path);
   unlink(aot_path);

@@ -13,7 +13,9 @@
 #include "logwasm_aot.h"
 
 /* Parse and verify an artifact, decode and validate its embedded wasm with the normal front
- * end, map and relocate the code. The module's function bodies are then run by compiled code. */
+ * end, map and relocate the code. The module also gets the interpreter's code (lw_compile), so
+ * it works everywhere a .wasm-loaded module does; calls dispatched to lw_aot_invoke run the
+ * compiled code. */
 lw_status lw_aot_module_load(const uint8_t *bytes, size_t len, const lw_load_options *opts,
                              lw_module **out, lw_error *err);
 bool lw_aot_module_is_compiled(const lw_module *module);

@@ -356,6 +356,10 @@ lw_status lw_aot_module_load(const uint8_t *bytes, size_t len, const lw_load_opt
   lw_module *module = NULL;
   st = lw_decode(v.wasm, v.wasm_len, opts ? opts->name : NULL, &module, err);
   if (st == LW_OK) st = lw_validate(module, err);
+  /* The interpreter's code too: a compiled module stays a complete lw_module that every part
+   * of the runtime can run, including paths that do not dispatch to compiled code (the
+   * interpreter's direct calls into another instance). Compiled code is the accelerator. */
+  if (st == LW_OK) st = lw_compile(module, err);
   if (st != LW_OK) {
     lw_module_destroy(module);
     return st;
