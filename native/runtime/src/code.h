@@ -193,6 +193,8 @@ struct lw_code {
   X(br_i32_and_nz_si)    /* a imm off: branch if (a & imm) != 0 */                             \
   X(br_i32_and_z_si)     /* a imm off: branch if (a & imm) == 0 */                             \
   X(copy2)               /* dst1 src1 dst2 src2, in that order */                              \
+  /* f64 arithmetic with the second operand loaded from memory: dst a addr offset [disp] */    \
+  X(f64_add_m) X(f64_add_md) X(f64_sub_m) X(f64_sub_md) X(f64_mul_m) X(f64_mul_md)              \
   /* division by a constant that cannot trap (not 0, not -1): dst a imm */                     \
   X(i32_div_s_si) X(i32_div_u_si) X(i32_rem_s_si) X(i32_rem_u_si)                              \
   X(i64_div_s_si) X(i64_div_u_si) X(i64_rem_s_si) X(i64_rem_u_si)                              \

@@ -7,10 +7,17 @@
  * slot before the local is overwritten and at every block boundary, so all paths into a label
  * agree on where values are.
  *
- * Peepholes done on the fly: a local.set/tee right after an instruction rewrites that
- * instruction's destination to the local; an integer compare (or eqz) right before br_if/if
- * becomes one compare-and-branch; i32/i64 ops with a small constant operand use an immediate
- * form; load/store offsets are immediates. */
+ * Peepholes done on the fly (each looks only at the instruction just emitted, never across a
+ * label):
+ *  - local.set/tee right after an instruction rewrites that instruction's destination;
+ *  - an integer compare, i32.and with a constant, or eqz (of those, too) right before
+ *    br_if/if becomes one compare-and-branch; select on an eqz tests the operand;
+ *  - i32/i64 ops with a constant operand use an immediate form (division: when it cannot trap);
+ *  - loads/stores fold an i32.add of a constant (negative offsets) or of a second value
+ *    (array indexing) into the access; f64 add/sub/mul fold a preceding f64.load;
+ *  - two copies in a row become one copy2; local.set of a constant the local is known to hold
+ *    (declared locals start at zero) is dropped;
+ *  - other constants live in a per-function pool of slots written once per call. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +67,7 @@ typedef struct last_instr {
   bool unary;           /* the branch forms take one operand (a) */
   lw_op br_true, br_false;
   uint32_t a, b;        /* operands (b is the immediate for _si forms) */
+  uint32_t offset, disp; /* loads: memarg offset and displacement (_d forms) */
 } last_instr;
 
 typedef struct compiler {
@@ -645,6 +653,28 @@ static void compile_numeric(compiler *c, uint32_t code) {
     return;
   }
   ventry *top = &c->stack[c->sp - 1];
+  /* f64 add/sub/mul whose second operand is the f64.load just emitted: one instruction */
+  if ((code == 0xa0 || code == 0xa1 || code == 0xa2) && top->kind == V_SLOT && c->last.valid &&
+      c->last.end == c->len && c->last.dst == home(c, c->sp - 1) &&
+      (c->last.op == LW_OP_f64_load || c->last.op == LW_OP_f64_load_d)) {
+    bool with_disp = c->last.op == LW_OP_f64_load_d;
+    uint32_t addr = c->last.a, offset = c->last.offset, disp = c->last.disp;
+    c->len = c->last.start;
+    c->last.valid = false;
+    c->sp--;
+    uint32_t a;
+    use_top(c, 1, &a);
+    uint32_t dst = push_result(c);
+    lw_op op = code == 0xa0 ? LW_OP_f64_add_m : code == 0xa1 ? LW_OP_f64_sub_m : LW_OP_f64_mul_m;
+    begin(c, with_disp ? (lw_op)(op + 1) : op);
+    uint32_t pos = arg(c, dst);
+    arg(c, a);
+    arg(c, addr);
+    arg(c, offset);
+    if (with_disp) arg(c, disp);
+    mark_dst(c, pos, dst);
+    return;
+  }
   int op_imm = ni->op_imm;
   if (top->kind == V_CONST && op_imm < 0) {
     /* a constant divisor other than 0 and -1 cannot trap */
@@ -1101,6 +1131,10 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       arg(c, offset);                                                                          \
       if (fused) arg(c, disp);                                                                 \
       mark_dst(c, pos, dst);                                                                   \
+      c->last.op = fused == 1 ? LW_OP_##name##_d : fused ? LW_OP_##name##_x : LW_OP_##name;    \
+      c->last.a = addr;                                                                        \
+      c->last.offset = offset;                                                                 \
+      c->last.disp = disp;                                                                     \
       break;                                                                                   \
     }
     LW_LOADS(X)

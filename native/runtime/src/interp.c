@@ -764,6 +764,27 @@ L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
   STORE(i64_store16, 2, uint16_t)
   STORE(i64_store32, 4, uint32_t)
 
+#define F64_MEM(name, op)                                                     \
+  L_##name##_m : {                                                            \
+    uint64_t ea = (uint64_t)RI(2) + U32(3);                                   \
+    if (UNLIKELY(ea + 8 > ms)) goto trap_memory;                              \
+    uint64_t bits;                                                            \
+    memcpy(&bits, mb + ea, 8);                                                \
+    WD(0, RD(1) op bits_f64(bits));                                           \
+    NEXT(4);                                                                  \
+  }                                                                           \
+  L_##name##_md : {                                                           \
+    uint64_t ea = (uint64_t)(uint32_t)(RI(2) + U32(4)) + U32(3);              \
+    if (UNLIKELY(ea + 8 > ms)) goto trap_memory;                              \
+    uint64_t bits;                                                            \
+    memcpy(&bits, mb + ea, 8);                                                \
+    WD(0, RD(1) op bits_f64(bits));                                           \
+    NEXT(5);                                                                  \
+  }
+  F64_MEM(f64_add, +)
+  F64_MEM(f64_sub, -)
+  F64_MEM(f64_mul, *)
+
 L_memory_size:
   WI(0, mem ? mem->pages : 0);
   NEXT(1);
