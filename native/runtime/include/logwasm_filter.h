@@ -131,6 +131,31 @@ void lw_filter_metrics_get(const lw_filter *filter, lw_filter_metrics *out);
 lw_status lw_msgpack_to_json(const uint8_t *msgpack, size_t len, lw_buf *out, lw_error *err);
 lw_status lw_json_to_msgpack(const char *json, size_t len, lw_buf *out, lw_error *err);
 
+/* One NDJSON line as logwasm's CLI reads it (section 2, records that enter as JSON text): a
+ * JSON object (the body, stamped now_sec.now_nsec), [time, body] or [[time, metadata], body],
+ * with time in seconds as a number or a string of digits, a fraction of up to 9 digits kept
+ * exactly (more are truncated). Writes one chunk entry [[EventTime, metadata], body] to out
+ * (metadata {} when absent); body and metadata keep Fluent Bit's number kinds (120.0 a float,
+ * 18446744073709551615 exact). LW_ERR_MALFORMED names the column (1-based) that is wrong. */
+lw_status lw_ndjson_event_to_chunk_entry(const char *line, size_t len, uint32_t now_sec,
+                                         uint32_t now_nsec, lw_buf *out, lw_error *err);
+
+/* One event of a chunk, as lw_chunk_next_event finds it: pointers into the chunk. */
+typedef struct lw_chunk_event {
+  int64_t seconds;       /* EventTime seconds, or the whole seconds of a number time */
+  uint32_t nanoseconds;  /* 0..999999999 */
+  bool group_marker;     /* time -1 (group start) or -2 (group end) */
+  const uint8_t *metadata; /* the metadata object of [[time, metadata], body]; NULL for */
+  size_t metadata_len;     /* the older [time, body] form */
+  const uint8_t *body;
+  size_t body_len;
+} lw_chunk_event;
+
+/* Read the event at *pos of a chunk and advance *pos past it; loop while *pos < len.
+ * LW_ERR_MALFORMED names the byte offset of a corrupt or truncated event. */
+lw_status lw_chunk_next_event(const uint8_t *chunk, size_t len, size_t *pos, lw_chunk_event *event,
+                              lw_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -845,3 +845,37 @@ nomem:
   f->metrics.time_ns += lw_monotonic_ns() - t0;
   return lw_error_set(err, LW_ERR_NOMEM, "out of host memory building the output chunk");
 }
+
+/* ---- reading chunks for hosts ---------------------------------------------------------------- */
+
+lw_status lw_chunk_next_event(const uint8_t *chunk, size_t len, size_t *pos, lw_chunk_event *event,
+                              lw_error *err) {
+  lw_error local_err;
+  if (!err) err = &local_err;
+  if (!pos || !event || (!chunk && len))
+    return lw_error_set(err, LW_ERR_ARGUMENT, "lw_chunk_next_event: missing argument");
+  event_span ev;
+  size_t at = *pos;
+  const char *why = parse_event(chunk, len, &at, &ev);
+  if (why) {
+    return lw_error_set(err, LW_ERR_MALFORMED,
+                        "corrupt chunk: the event starting at byte %zu: %s at byte offset %zu of %zu",
+                        ev.start, why, at, len);
+  }
+  *pos = at;
+  event->seconds = (int64_t)ev.sec;
+  event->nanoseconds = ev.nsec;
+  event->group_marker = ev.group_marker;
+  event->metadata = NULL;
+  event->metadata_len = 0;
+  /* [[time, metadata], body]: the metadata is what follows the time inside the header. */
+  size_t p = ev.header;
+  lw_mp_item it;
+  if (!lw_mp_read(chunk, len, &p, &it) && it.kind == LW_MP_ARRAY && !lw_mp_skip(chunk, len, &p)) {
+    event->metadata = chunk + p;
+    event->metadata_len = ev.header_end - p;
+  }
+  event->body = chunk + ev.body;
+  event->body_len = ev.end - ev.body;
+  return LW_OK;
+}

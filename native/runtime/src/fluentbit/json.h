@@ -23,6 +23,11 @@ const char *lw_json_format(const uint8_t *src, size_t len, size_t *pos, lw_buf *
  * form to out. On error returns a reason and sets *error_offset to the byte offset in text. */
 const char *lw_json_parse(const char *text, size_t len, lw_buf *out, size_t *error_offset);
 
+/* Parse one JSON value starting at *pos (leading whitespace skipped) and append its msgpack
+ * form to out; text after the value is left alone. *pos ends after the value, or at the
+ * offending byte when a reason is returned. */
+const char *lw_json_parse_at(const char *text, size_t len, size_t *pos, lw_buf *out);
+
 /* Append the %.16g text of a double with Fluent Bit's ".0" rule; non-finite values as null. */
 bool lw_json_write_double(lw_buf *out, double v);
 

@@ -330,6 +330,19 @@ const char *lw_json_parse(const char *text, size_t len, lw_buf *out, size_t *err
   return p.why ? p.why : "invalid JSON";
 }
 
+const char *lw_json_parse_at(const char *text, size_t len, size_t *pos, lw_buf *out) {
+  parse_ctx p = {text, len, *pos, out, NULL};
+  size_t start_len = out->len;
+  skip_ws(&p);
+  if (parse_value(&p, 0)) {
+    *pos = p.pos;
+    return NULL;
+  }
+  out->len = start_len;
+  *pos = p.pos;
+  return p.why ? p.why : "invalid JSON";
+}
+
 lw_status lw_json_to_msgpack(const char *json, size_t len, lw_buf *out, lw_error *err) {
   size_t at = 0;
   out->len = 0;
