@@ -339,8 +339,10 @@ int main(int argc, char **argv) {
   }
   LLVMDisposeMessage(msg);
 
-  char passes[32];
-  snprintf(passes, sizeof passes, "default<O%u>", opt);
+  char passes[512];
+  const char *pipeline = getenv("LOGWASM_AOTC_PIPELINE"); /* experiments: a pass pipeline */
+  if (pipeline) snprintf(passes, sizeof passes, "%s", pipeline);
+  else snprintf(passes, sizeof passes, "default<O%u>", opt);
   LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
   LLVMErrorRef perr = LLVMRunPasses(out.llvm, passes, tm, pbo);
   if (perr) {
