@@ -32,7 +32,9 @@ struct lw_code {
  * Binary: X(wasm opcode, name, operand type, result type, immediate form?, branch form?, expr of a, b)
  *   types: I = i32 (uint32_t), L = i64 (uint64_t), F = f32 (float), D = f64 (double)
  *   immediate form Y: `name_si dst a imm32` exists (i64: imm sign-extended)
- *   branch form B: `br_name_ss a b off` and `br_name_si a imm off` exist (integer compares)
+ *   branch form B: `br_name_ss a b off` and `br_name_si a imm off` exist (integer compares),
+ *     and `addbr_name_ss dst a imm b off` / `addbr_name_si dst a imm imm2 off`: dst = a + imm
+ *     (i32 or i64 add, as the compare), then branch if dst compares true with b (loop counters) 
  * Unary: X(wasm opcode, name, operand type, result type, expr of a) */
 #define LW_BINOPS(X)                                                                           \
   X(0x46, i32_eq, I, I, Y, B, a == b)                                                          \
@@ -225,7 +227,8 @@ struct lw_code {
 
 #define LW_ENUM_BIN_Y(name) LW_OP_##name##_si,
 #define LW_ENUM_BIN_N(name)
-#define LW_ENUM_BR_B(name) LW_OP_br_##name##_ss, LW_OP_br_##name##_si,
+#define LW_ENUM_BR_B(name) \
+  LW_OP_br_##name##_ss, LW_OP_br_##name##_si, LW_OP_addbr_##name##_ss, LW_OP_addbr_##name##_si,
 #define LW_ENUM_BR_N(name)
 
 typedef enum lw_op {

@@ -107,6 +107,7 @@ typedef struct compiler {
   bool unreachable;
   uint32_t dead_depth; /* blocks opened inside unreachable code */
   last_instr last;
+  last_instr prev; /* the instruction before `last`, when a peephole takes `last` back */
 } compiler;
 
 /* ---- buffers ------------------------------------------------------------------------------ */
@@ -136,6 +137,7 @@ static void set_u32(compiler *c, uint32_t pos, uint32_t v) {
 }
 
 static void begin(compiler *c, lw_op op) {
+  c->prev = c->last;
   c->last.valid = false;
   c->instr = c->len;
   c->half = 0;
@@ -388,6 +390,9 @@ typedef struct cond {
   uint32_t slot;
 } cond;
 
+/* compare-and-branch ops: 1 = i32 compare, 2 = i64 compare, 0 = other */
+static uint8_t br_kind[LW_OP_COUNT];
+
 /* Pops the i32 condition on top of the stack. */
 static cond take_cond(compiler *c) {
   cond k;
@@ -403,7 +408,9 @@ static cond take_cond(compiler *c) {
     k.a = c->last.a;
     k.b = c->last.b;
     c->len = c->last.start; /* take the compare back */
-    c->last.valid = false;
+    /* what came before it is the last instruction again */
+    if (c->prev.valid && c->prev.end == c->last.start) c->last = c->prev;
+    else c->last.valid = false;
   } else {
     k.slot = use(c, d);
   }
@@ -419,7 +426,21 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       arg(c, k->a);
       return arg(c, 0);
     }
-    begin(c, when ? k->br_true : k->br_false);
+    lw_op br = when ? k->br_true : k->br_false;
+    lw_op add = br_kind[br] == 1 ? LW_OP_i32_add_si : br_kind[br] == 2 ? LW_OP_i64_add_si : LW_OP_COUNT;
+    if (add != LW_OP_COUNT && c->last.valid && c->last.op == add && c->last.end == c->len &&
+        c->last.dst == k->a) {
+      /* `x = y + k` just before the compare of x: one instruction (loop counters) */
+      last_instr inc = c->last;
+      c->len = inc.start;
+      begin(c, (lw_op)(br + 2));
+      arg(c, inc.dst);
+      arg(c, inc.a);
+      arg(c, inc.b);
+      arg(c, k->b);
+      return arg(c, 0);
+    }
+    begin(c, br);
     arg(c, k->a);
     arg(c, k->b);
     return arg(c, 0);
@@ -592,6 +613,14 @@ static void init_tables(void) {
 #define X(code, name) num_table[code].op = LW_OP_##name; num_table[code].arity = 1;
   LW_SPECIAL_UNOPS(X)
 #undef X
+#define X_BR_B(name, ta) \
+  br_kind[LW_OP_br_##name##_ss] = br_kind[LW_OP_br_##name##_si] = (#ta)[0] == 'L' ? 2 : 1;
+#define X_BR_N(name, ta)
+#define X(code, name, ta, tr, imm, br, expr) X_BR_##br(name, ta)
+  LW_BINOPS(X)
+#undef X
+#undef X_BR_B
+#undef X_BR_N
   for (size_t i = 0; i < sizeof num_table / sizeof num_table[0]; i++) {
     if (num_table[i].op < 0 || num_table[i].arity != 2) continue;
     lw_op t = br_of_cmp((lw_op)num_table[i].op);

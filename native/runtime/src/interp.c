@@ -235,7 +235,8 @@ static const char *const op_names[LW_OP_COUNT] = {
 #define PN_MISC(name) [LW_OP_##name] = #name,
 #define PN_BIN_Y(name) [LW_OP_##name##_si] = #name "_si",
 #define PN_BIN_N(name)
-#define PN_BR_B(name) [LW_OP_br_##name##_ss] = "br_" #name, [LW_OP_br_##name##_si] = "br_" #name "_si",
+#define PN_BR_B(name) [LW_OP_br_##name##_ss] = "br_" #name, [LW_OP_br_##name##_si] = "br_" #name "_si", \
+  [LW_OP_addbr_##name##_ss] = "addbr_" #name, [LW_OP_addbr_##name##_si] = "addbr_" #name "_si",
 #define PN_BR_N(name)
 #define PN_BIN(code, name, ta, tr, imm, br, expr) [LW_OP_##name] = #name, PN_BIN_##imm(name) PN_BR_##br(name)
 #define PN_UN(code, name, ta, tr, expr) [LW_OP_##name] = #name,
@@ -332,7 +333,9 @@ static lw_status run(const entry *e) {
 #define LBL_BIN_Y(name) [LW_OP_##name##_si] = &&L_##name##_si,
 #define LBL_BIN_N(name)
 #define LBL_BR_B(name) [LW_OP_br_##name##_ss] = &&L_br_##name##_ss, \
-                       [LW_OP_br_##name##_si] = &&L_br_##name##_si,
+                       [LW_OP_br_##name##_si] = &&L_br_##name##_si, \
+                       [LW_OP_addbr_##name##_ss] = &&L_addbr_##name##_ss, \
+                       [LW_OP_addbr_##name##_si] = &&L_addbr_##name##_si,
 #define LBL_BR_N(name)
 #define LBL_BIN(code, name, ta, tr, imm, br, expr) \
   [LW_OP_##name] = &&L_##name, LBL_BIN_##imm(name) LBL_BR_##br(name)
@@ -586,6 +589,20 @@ L_ref_func:
     T_##ta a = R##ta(0), b = IMM##ta(1);  \
     if (expr) JUMP(OFF(2));               \
     NEXT(3);                              \
+  }                                       \
+  L_addbr_##name##_ss : {                 \
+    T_##ta a = R##ta(1) + IMM##ta(2);     \
+    W##ta(0, a);                          \
+    T_##ta b = R##ta(3);                  \
+    if (expr) JUMP(OFF(4));               \
+    NEXT(5);                              \
+  }                                       \
+  L_addbr_##name##_si : {                 \
+    T_##ta a = R##ta(1) + IMM##ta(2);     \
+    W##ta(0, a);                          \
+    T_##ta b = IMM##ta(3);                \
+    if (expr) JUMP(OFF(4));               \
+    NEXT(5);                              \
   }
 #define H_BR_N(name, ta, expr)
 #define H_BIN(code, name, ta, tr, imm, br, expr) \
