@@ -3,13 +3,12 @@ import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EventTime } from './records/event-time.js';
-import { LogEvent, decodeChunk, encodeChunk, eventTimeOf } from './records/chunk.js';
-import { stringifyJson } from './records/json.js';
+import { LogEvent, encodeChunk } from './records/chunk.js';
+import { chunkEntryFromJsonLine, chunkToJsonEvents } from './records/native-json.js';
 import { Filter, FilterOptions } from './filter.js';
 import { runCommand } from './wasi.js';
 import { loadConfig } from './config/index.js';
 import { Pipeline } from './pipeline.js';
-import { eventFromJsonLine } from './ndjson.js';
 import { packageRoot } from './native.js';
 import { parseList } from './config/units.js';
 
@@ -132,11 +131,16 @@ function integer(text: string | undefined, name: string): number | undefined {
   return Number(text);
 }
 
-function writeEvents(io: Io, chunk: Uint8Array): void {
+/** `[time, body]` per event: time with nine decimals, the body as the filter's own JSON text
+ *  (converted natively from the chunk's msgpack, so numbers print exactly). */
+function eventLines(chunk: Uint8Array, prefix = ''): string {
   let text = '';
-  for (const event of decodeChunk(chunk, { exact: true })) {
-    text += `[${eventTimeOf(event).toString()},${stringifyJson(event.body)}]\n`;
-  }
+  for (const event of chunkToJsonEvents(chunk)) text += `${prefix}[${event.time.toString()},${event.body}]\n`;
+  return text;
+}
+
+function writeEvents(io: Io, chunk: Uint8Array): void {
+  const text = eventLines(chunk);
   if (text) io.stdout.write(text);
 }
 
@@ -174,7 +178,6 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
     maxMemory: one(options, 'max-memory'),
     timeoutMs: integer(one(options, 'timeout'), 'timeout'),
     guestStdout: 'stderr', // the record stream on stdout stays clean
-    exact: true,
     onLog: (message) => io.stderr.write(`logwasm: ${message}\n`),
   };
   let filter: Filter;
@@ -188,7 +191,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
   // when input is piped, and prompt output when it is typed.
   const lines = createInterface({ input: stdin, crlfDelay: Infinity });
   let lineNumber = 0;
-  let batch: LogEvent[] = [];
+  let batch: Uint8Array[] = []; // chunk entries, straight from the native NDJSON reader
   let scheduled = false;
   const flush = () => {
     scheduled = false;
@@ -196,7 +199,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
     const events = batch;
     batch = [];
     try {
-      writeEvents(io, filter.filterChunk(tag, encodeChunk(events)));
+      writeEvents(io, filter.filterChunk(tag, Buffer.concat(events)));
     } catch (error) {
       io.stderr.write(`logwasm: ${errorText(error)}\n`);
     }
@@ -206,7 +209,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
       lineNumber++;
       if (line.trim() === '') continue;
       try {
-        batch.push(eventFromJsonLine(line));
+        batch.push(chunkEntryFromJsonLine(line));
       } catch (error) {
         io.stderr.write(`logwasm: stdin line ${lineNumber}: ${errorText(error)}\n`);
       }
@@ -298,7 +301,7 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
   }
   let filter: Filter;
   try {
-    filter = await Filter.load({ wasmPath, functionName: 'c_filter', heapSize: '64K', guestStdout: 'stderr', exact: true });
+    filter = await Filter.load({ wasmPath, functionName: 'c_filter', heapSize: '64K', guestStdout: 'stderr' });
   } catch (error) {
     io.stderr.write(`logwasm: cannot load the demo plugin: ${errorText(error)}\n`);
     return 1;
@@ -310,10 +313,10 @@ async function demoCommand(argv: string[], io: Io): Promise<number> {
     body: { message, level: i === 2 ? 'warn' : 'info', seq: i + 1 },
   }));
   io.stdout.write(`plugin: ${wasmPath} (function c_filter, event_format json)\n`);
-  for (const event of events) io.stdout.write(`in:  [${eventTimeOf(event).toString()},${stringifyJson(event.body)}]\n`);
+  const chunk = encodeChunk(events);
+  io.stdout.write(eventLines(chunk, 'in:  '));
   try {
-    const out = decodeChunk(filter.filterChunk('demo', encodeChunk(events)), { exact: true });
-    for (const event of out) io.stdout.write(`out: [${eventTimeOf(event).toString()},${stringifyJson(event.body)}]\n`);
+    io.stdout.write(eventLines(filter.filterChunk('demo', chunk), 'out: '));
     const metrics = filter.metrics();
     io.stdout.write(`metrics: ${metrics.recordsIn} in, ${metrics.recordsOut} out, ${metrics.errors} errors, ${(metrics.timeNs / 1000).toFixed(0)} us in the plugin\n`);
   } finally {

@@ -1,8 +1,8 @@
 // Filter: a Fluent Bit `wasm` filter plugin, loaded once and run per record or per chunk.
 import { readFile } from 'node:fs/promises';
 import { EventTime } from './records/event-time.js';
-import { MsgpackWriter, decodeMsgpack } from './records/msgpack.js';
-import { DecodeOptions, Value } from './records/values.js';
+import { decodeMsgpack, encodeMsgpack } from './records/codec.js';
+import { Value } from './records/values.js';
 import { NativeFilter, NativeFilterMetrics, loadAddon } from './native.js';
 import { LogwasmError, fileError } from './errors.js';
 import { parseSize } from './config/units.js';
@@ -34,8 +34,6 @@ export interface FilterOptions {
   guestStdout?: 'stdout' | 'stderr' | number;
   /** Called with each record failure inside filterChunk / filterChunkAsync. */
   onLog?: (message: string) => void;
-  /** Decode result bodies with exact kinds (Float, Map); default false. */
-  exact?: boolean;
 }
 
 export type FilterMetrics = NativeFilterMetrics;
@@ -60,8 +58,6 @@ export class Filter {
   private native: NativeFilter | null;
   private readonly onLog?: (message: string) => void;
   private readonly keep: boolean;
-  private readonly decodeOptions: DecodeOptions;
-  private readonly writer = new MsgpackWriter(4096);
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(native: NativeFilter, options: FilterOptions, eventFormat: EventFormat) {
@@ -71,7 +67,6 @@ export class Filter {
     this.eventFormat = eventFormat;
     this.onLog = options.onLog;
     this.keep = options.onError === 'keep';
-    this.decodeOptions = { exact: options.exact ?? false };
   }
 
   /** Read, validate and instantiate the plugin. Rejects with a LogwasmError or a runtime Error
@@ -127,18 +122,17 @@ export class Filter {
     for (const line of native.takeLog()) this.onLog(line);
   }
 
-  /** Run the filter on one record. Returns the new body, or null when the guest dropped it.
+  /** Run the filter on one record (a plain object, encoded with @msgpack/msgpack: integral
+   *  numbers are integers, others float64). Returns the new body, or null when the guest dropped it.
    *  Throws when the call failed (trap, timeout, bad result...) unless onError is 'keep', in
    *  which case the original body comes back. */
   filterRecord(tag: string, time: EventTime | number, body: Value): Value | null {
     const native = this.open();
     const eventTime = time instanceof EventTime ? time : EventTime.fromSeconds(time);
-    this.writer.reset();
-    this.writer.value(body);
-    const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, this.writer.view());
+    const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, encodeMsgpack(body));
     // a failure throws with its message; only on_error keep logs (the kept record's reason)
     if (this.keep) this.flushLog(native);
-    return result === null ? null : decodeMsgpack(result, this.decodeOptions);
+    return result === null ? null : decodeMsgpack(result);
   }
 
   /** Run the filter on a raw msgpack body; returns the new msgpack body or null (dropped). */

@@ -5,7 +5,7 @@ export { runWasi, runCommand, splitLines, linesToRecords, type RunWasiOptions, t
 export { createParser, parseTime, type LineParser, type ParserDefinition, type ParsedLine } from './parsers.js';
 export { loadConfig, ConfigError, parseSize, parseBool, parseList, type LogwasmConfig, type PluginConfig, type ServiceConfig } from './config/index.js';
 export { Pipeline, tagMatches, type PipelineOptions } from './pipeline.js';
-export { formatStdout, printMsgpackStyle, type StdoutOptions, type StdoutFormat, type DateFormat } from './output.js';
+export { formatStdout, printMsgpackStyle, msgpackStyleFromJson, type StdoutOptions, type StdoutFormat, type DateFormat } from './output.js';
 export { eventFromJsonLine } from './ndjson.js';
 export { LogwasmError } from './errors.js';
-export { loadAddon, addonAvailable, NativeLoadError } from './native.js';
+export { loadAddon, addonAvailable, NativeLoadError, type NativeAddon, type NativeJsonEvent } from './native.js';

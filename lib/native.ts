@@ -67,6 +67,14 @@ export interface NativeWasiResult {
   error?: Error & { code: string };
 }
 
+export interface NativeJsonEvent {
+  seconds: number;
+  nanoseconds: number;
+  groupMarker: boolean;
+  metadata: string | null;
+  body: string;
+}
+
 export interface NativeAddon {
   version: string;
   Filter: {
@@ -76,6 +84,10 @@ export interface NativeAddon {
   };
   msgpackToJson(bytes: Uint8Array): string;
   jsonToMsgpack(text: string): Buffer;
+  /** One NDJSON event line -> one chunk entry [[EventTime, metadata], body]. */
+  ndjsonToChunkEntry(line: string, nowSeconds: number, nowNanoseconds: number): Buffer;
+  /** Each event of a chunk: its time, and its metadata (null for [time, body]) and body as JSON. */
+  chunkToJsonEvents(chunk: Uint8Array): NativeJsonEvent[];
   runWasi?(options: NativeWasiOptions): NativeWasiResult;
   runWasiAsync?(options: NativeWasiOptions): Promise<NativeWasiResult>;
 }

@@ -1,23 +1,43 @@
-// Output formats of Fluent Bit's stdout plugin.
+// Output formats of Fluent Bit's stdout plugin, from events whose metadata and body are already
+// Fluent Bit JSON text (chunkToJsonEvents: converted natively, numbers exact).
 import { EventTime } from './records/event-time.js';
-import { stringifyJson, formatFloat } from './records/json.js';
-import { LogEvent, eventTimeOf } from './records/chunk.js';
-import { ExtValue, Float, Value, isPlainObject } from './records/values.js';
+import { JsonEvent, stringifyJson } from './records/native-json.js';
+import { Value } from './records/values.js';
 
 export type StdoutFormat = 'msgpack' | 'json' | 'json_lines' | 'json_stream';
 export type DateFormat = 'double' | 'epoch' | 'epoch_ms' | 'iso8601' | 'java_sql_timestamp';
 
-/** Fluent Bit's msgpack printing: maps as {"k"=>v}, strings quoted, as its stdout plugin does. */
-export function printMsgpackStyle(value: Value | undefined): string {
-  if (value === null || value === undefined) return 'nil';
-  if (typeof value === 'string') return stringifyJson(value);
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return stringifyJson(value);
-  if (value instanceof Float) return formatFloat(value.value);
-  if (value instanceof EventTime) return value.toString();
-  if (value instanceof Uint8Array || value instanceof ExtValue) return stringifyJson(value);
-  if (Array.isArray(value)) return '[' + value.map(printMsgpackStyle).join(', ') + ']';
-  const entries: [string, Value][] = value instanceof Map ? [...value].map(([k, v]) => [String(k), v]) : isPlainObject(value) ? Object.entries(value) : [];
-  return '{' + entries.map(([key, item]) => `${stringifyJson(key)}=>${printMsgpackStyle(item)}`).join(', ') + '}';
+/** Fluent Bit's msgpack printing ({"k"=>v}, [a, b], nil) from the JSON text of a value: the
+ *  same scalars, only the punctuation outside strings differs. */
+export function msgpackStyleFromJson(json: string): string {
+  let out = '';
+  let runStart = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22) {
+      // skip the string, escapes included
+      for (i++; i < json.length && json.charCodeAt(i) !== 0x22; i++) if (json.charCodeAt(i) === 0x5c) i++;
+      continue;
+    }
+    let replacement: string | null = null;
+    let width = 1;
+    if (c === 0x3a) replacement = '=>';
+    else if (c === 0x2c) replacement = ', ';
+    else if (c === 0x6e && json.startsWith('null', i)) {
+      replacement = 'nil';
+      width = 4;
+    }
+    if (replacement === null) continue;
+    out += json.slice(runStart, i) + replacement;
+    i += width - 1;
+    runStart = i + 1;
+  }
+  return out + json.slice(runStart);
+}
+
+/** A JavaScript value printed as Fluent Bit's msgpack style. */
+export function printMsgpackStyle(value: Value): string {
+  return msgpackStyleFromJson(stringifyJson(value));
 }
 
 function formatDate(time: EventTime, format: DateFormat): string {
@@ -37,10 +57,10 @@ function formatDate(time: EventTime, format: DateFormat): string {
   }
 }
 
-function jsonRecord(event: LogEvent, dateKey: string | null, dateFormat: DateFormat): string {
-  const body = stringifyJson(event.body);
+function jsonRecord(event: JsonEvent, dateKey: string | null, dateFormat: DateFormat): string {
+  const body = event.body;
   if (!dateKey) return body;
-  const date = `${stringifyJson(dateKey)}:${formatDate(eventTimeOf(event), dateFormat)}`;
+  const date = `${stringifyJson(dateKey)}:${formatDate(event.time, dateFormat)}`;
   return body === '{}' ? `{${date}}` : body.startsWith('{') ? `{${date},${body.slice(1)}` : body;
 }
 
@@ -52,7 +72,7 @@ export interface StdoutOptions {
 }
 
 /** Text the stdout output writes for one batch of events of a tag. */
-export function formatStdout(tag: string, events: LogEvent[], options: StdoutOptions, counter: { n: number }): string {
+export function formatStdout(tag: string, events: JsonEvent[], options: StdoutOptions, counter: { n: number }): string {
   const dateKey = options.dateKey === '' || options.dateKey.toLowerCase() === 'false' ? null : options.dateKey;
   switch (options.format) {
     case 'json':
@@ -63,9 +83,8 @@ export function formatStdout(tag: string, events: LogEvent[], options: StdoutOpt
     case 'msgpack':
       return events
         .map((event) => {
-          const time = eventTimeOf(event).toString();
-          const meta = event.metadata === undefined ? '' : `, ${printMsgpackStyle(event.metadata)}`;
-          return `[${counter.n++}] ${tag}: [[${time}${meta}], ${printMsgpackStyle(event.body)}]\n`;
+          const meta = event.metadata === null ? '' : `, ${msgpackStyleFromJson(event.metadata)}`;
+          return `[${counter.n++}] ${tag}: [[${event.time.toString()}${meta}], ${msgpackStyleFromJson(event.body)}]\n`;
         })
         .join('');
   }

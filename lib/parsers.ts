@@ -1,12 +1,13 @@
 // Line parsers (Fluent Bit [PARSER] sections): json and regex, with Time_Key/Time_Format.
 import { EventTime } from './records/event-time.js';
-import { parseJson } from './records/json.js';
-import { Float, Value } from './records/values.js';
+import { parseJson } from './records/native-json.js';
+import { Value, isPlainObject } from './records/values.js';
 import { LogwasmError } from './errors.js';
 
 export interface ParsedLine {
   time?: EventTime;
-  body: Value;
+  /** The record: a plain object. */
+  body: { [key: string]: Value };
 }
 
 export interface ParserDefinition {
@@ -124,21 +125,13 @@ function convertType(value: string, type: string): Value {
     }
     case 'float': {
       const n = Number.parseFloat(value);
-      return Number.isNaN(n) ? value : new Float(n);
+      return Number.isNaN(n) ? value : n;
     }
     case 'bool':
       return value === 'true' ? true : value === 'false' ? false : value;
     default:
       return value;
   }
-}
-
-function entries(body: Value): Map<string | number, Value> | null {
-  if (body instanceof Map) return body;
-  if (body !== null && typeof body === 'object' && !Array.isArray(body) && !(body instanceof Uint8Array)) {
-    return new Map(Object.entries(body as Record<string, Value>));
-  }
-  return null;
 }
 
 /** Build a parser from its definition (regex syntax: Onigmo-style (?<name>...) groups, which
@@ -161,32 +154,32 @@ export function createParser(definition: ParserDefinition): LineParser {
   return {
     name: definition.name,
     parse(line: string): ParsedLine | null {
-      let map: Map<string | number, Value> | null;
+      let map: { [key: string]: Value };
       if (regex) {
         const match = regex.exec(line);
         if (!match) return null;
-        map = new Map();
+        map = {};
         for (const [key, value] of Object.entries(match.groups ?? {})) {
-          if (value !== undefined) map.set(key, types.has(key) ? convertType(value, types.get(key)!) : value);
+          if (value !== undefined) map[key] = types.has(key) ? convertType(value, types.get(key)!) : value;
         }
       } else {
         let parsed: Value;
         try {
-          parsed = parseJson(line, { exact: true });
+          parsed = parseJson(line);
         } catch {
           return null;
         }
-        map = entries(parsed);
-        if (!map) return null;
+        if (!isPlainObject(parsed)) return null;
+        map = parsed;
       }
       let time: EventTime | undefined;
-      if (definition.timeKey && map.has(definition.timeKey)) {
-        const raw = map.get(definition.timeKey);
-        const text = raw instanceof Float ? String(raw.value) : String(raw);
+      const key = definition.timeKey;
+      if (key && Object.prototype.hasOwnProperty.call(map, key)) {
+        const text = String(map[key]);
         const parsedTime = definition.timeFormat ? parseTime(text, definition.timeFormat) : EventTime.parse(text);
         if (parsedTime) {
           time = parsedTime;
-          if (!definition.timeKeep) map.delete(definition.timeKey);
+          if (!definition.timeKeep) delete map[key];
         }
       }
       return { time, body: map };

@@ -1,18 +1,18 @@
 // A minimal Fluent Bit pipeline, enough to run a configuration with wasm plugins unchanged:
 // inputs exec_wasi, stdin and dummy; wasm filters routed by match/match_regex; outputs stdout
-// and null. Records flow in batches (one chunk per input run or stdin read) in input order.
+// and null. Records flow in batches (one chunk per input run or stdin read) in input order, as
+// msgpack chunk bytes from input to output: JSON input (dummy, stdin) is read natively and
+// output JSON is written natively, so number kinds survive the whole way (120.0 stays a float).
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { EventTime } from './records/event-time.js';
-import { LogEvent, decodeChunk, encodeChunk } from './records/chunk.js';
-import { parseJson } from './records/json.js';
-import { Value } from './records/values.js';
+import { encodeChunk } from './records/chunk.js';
+import { chunkEntryFromJsonLine, chunkToJsonEvents, jsonToMsgpack } from './records/native-json.js';
 import { Filter } from './filter.js';
 import { LineParser, createParser } from './parsers.js';
 import { runWasi } from './wasi.js';
 import { LogwasmConfig, PluginConfig } from './config/index.js';
 import { DateFormat, StdoutFormat, formatStdout } from './output.js';
-import { eventFromJsonLine } from './ndjson.js';
 
 export interface PipelineOptions {
   /** Where stdout outputs write (default process.stdout). */
@@ -83,7 +83,6 @@ export class Pipeline {
           maxMemory: p.wasm_max_memory as number,
           onError: p.on_error as 'drop' | 'keep',
           guestStdout: 'stderr',
-          exact: true,
           onLog: (message) => this.log('error', `[filter:wasm:${label(config)}] ${message}`),
         });
         this.filters.push({ config, filter });
@@ -159,7 +158,7 @@ export class Pipeline {
           stackSize: p.wasm_stack_size as number,
           onLog: (message) => this.log('error', `[input:exec_wasi:${label(input)}] ${message}`),
         });
-        this.emit(tag, records.map((record) => ({ time: record.time, metadata: {}, body: record.body })));
+        if (records.length) this.emit(tag, [encodeChunk(records.map((record) => ({ time: record.time, metadata: {}, body: record.body })))]);
       } catch (error) {
         this.log('error', `[input:exec_wasi:${label(input)}] ${(error as Error).message}`);
       }
@@ -170,11 +169,12 @@ export class Pipeline {
 
   private async runDummy(input: PluginConfig, tag: string): Promise<void> {
     const p = input.properties;
-    let body: Value;
-    let metadata: Value;
+    const body = (p.dummy as string).trim();
+    const metadata = (p.metadata as string).trim();
     try {
-      body = parseJson(p.dummy as string, { exact: true });
-      metadata = parseJson(p.metadata as string, { exact: true });
+      // checked once here; each sample is then the NDJSON event [[time, metadata], body]
+      jsonToMsgpack(body);
+      jsonToMsgpack(metadata);
     } catch (error) {
       this.log('error', `[input:dummy:${label(input)}] invalid dummy JSON: ${(error as Error).message}`);
       return;
@@ -185,11 +185,17 @@ export class Pipeline {
     const base = startSec >= 0 ? new EventTime(startSec, Math.max(0, p.start_time_nsec as number)) : null;
     let sent = 0;
     while (!this.stopped && (samples === 0 || sent < samples)) {
-      const events: LogEvent[] = [];
-      for (let i = 0; i < (p.copies as number) && (samples === 0 || sent < samples); i++, sent++) {
-        events.push({ time: fixed && base ? base : base && !fixed ? new EventTime(base.seconds + sent, base.nanoseconds) : EventTime.now(), metadata, body });
+      const entries: Uint8Array[] = [];
+      try {
+        for (let i = 0; i < (p.copies as number) && (samples === 0 || sent < samples); i++, sent++) {
+          const time = fixed && base ? base : base && !fixed ? new EventTime(base.seconds + sent, base.nanoseconds) : EventTime.now();
+          entries.push(chunkEntryFromJsonLine(`[[${time.toString()},${metadata}],${body}]`));
+        }
+      } catch (error) {
+        this.log('error', `[input:dummy:${label(input)}] ${(error as Error).message}`);
+        return;
       }
-      this.emit(tag, events);
+      this.emit(tag, entries);
       if (samples !== 0 && sent >= samples) break;
       await this.sleep(1000 / (p.rate as number));
     }
@@ -200,7 +206,7 @@ export class Pipeline {
     const parser = p.parser ? this.parsers.get(p.parser as string) : undefined;
     const lines = createInterface({ input: this.stdin, crlfDelay: Infinity });
     let lineNumber = 0;
-    const pending: LogEvent[] = [];
+    const pending: Uint8Array[] = []; // chunk entries
     const flush = () => {
       if (pending.length) this.emit(tag, pending.splice(0));
     };
@@ -216,10 +222,10 @@ export class Pipeline {
             this.log('error', `[input:stdin:${label(input)}] line ${lineNumber}: parser '${parser.name}' did not match`);
             continue;
           }
-          pending.push({ time: parsed.time ?? EventTime.now(), metadata: {}, body: parsed.body });
+          pending.push(encodeChunk([{ time: parsed.time ?? EventTime.now(), metadata: {}, body: parsed.body }]));
         } else {
           try {
-            pending.push(eventFromJsonLine(line));
+            pending.push(chunkEntryFromJsonLine(line));
           } catch (error) {
             this.log('error', `[input:stdin:${label(input)}] line ${lineNumber}: ${(error as Error).message}`);
           }
@@ -232,30 +238,31 @@ export class Pipeline {
     }
   }
 
-  /** Queue a batch through the filters and outputs; batches are delivered in order. */
-  private emit(tag: string, events: LogEvent[]): void {
-    if (events.length === 0) return;
-    this.delivery = this.delivery.then(() => this.deliver(tag, events)).catch((error) => {
+  /** Queue a batch (chunk entries) through the filters and outputs; batches are delivered in
+   *  order. */
+  private emit(tag: string, entries: Uint8Array[]): void {
+    if (entries.length === 0) return;
+    const chunk = entries.length === 1 ? entries[0] : Buffer.concat(entries);
+    this.delivery = this.delivery.then(() => this.deliver(tag, chunk)).catch((error) => {
       this.log('error', `delivery failed: ${(error as Error).message}`);
     });
   }
 
-  private async deliver(tag: string, events: LogEvent[]): Promise<void> {
-    let chunk: Uint8Array | null = null;
-    let current = events;
+  private async deliver(tag: string, input: Uint8Array): Promise<void> {
+    let chunk = input;
     for (const { config, filter } of this.filters) {
       if (!routes(config, tag)) continue;
-      chunk = await filter.filterChunkAsync(tag, chunk ?? encodeChunk(current));
-      current = [];
+      chunk = await filter.filterChunkAsync(tag, chunk);
     }
-    if (chunk) current = decodeChunk(chunk, { exact: true });
-    if (current.length === 0) return;
-    for (const output of this.config.outputs) {
-      if (!routes(output, tag) || output.name === 'null') continue;
+    if (chunk.length === 0) return;
+    const outputs = this.config.outputs.filter((output) => routes(output, tag) && output.name !== 'null');
+    if (outputs.length === 0) return;
+    const events = chunkToJsonEvents(chunk);
+    for (const output of outputs) {
       const p = output.properties;
       const text = formatStdout(
         tag,
-        current,
+        events,
         { format: p.format as StdoutFormat, dateKey: p.json_date_key as string, dateFormat: p.json_date_format as DateFormat },
         this.counter,
       );

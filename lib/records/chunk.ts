@@ -2,12 +2,12 @@
 // current form) or `[time, body]` (the older form). Group markers (time -1 start, -2 end) carry
 // OpenTelemetry resource/scope data and pass through filters untouched.
 import { EventTime } from './event-time.js';
-import { MsgpackError, MsgpackReader, MsgpackWriter } from './msgpack.js';
-import { DecodeOptions, Float, Value } from './values.js';
+import { MsgpackError, decodeMsgpackSequence, encodeMsgpack } from './codec.js';
+import { Value } from './values.js';
 
 export interface LogEvent {
   /** EventTime, or the number the chunk held (integer or float seconds; -1/-2 for groups). */
-  time: EventTime | number | Float;
+  time: EventTime | number;
   /** The metadata map of the `[[time, metadata], body]` form; undefined for `[time, body]`. */
   metadata?: Value;
   body: Value;
@@ -17,71 +17,50 @@ export const GROUP_START = -1;
 export const GROUP_END = -2;
 
 export function isGroupMarker(event: LogEvent): boolean {
-  const time = event.time instanceof Float ? event.time.value : event.time;
-  return time === GROUP_START || time === GROUP_END;
+  return event.time === GROUP_START || event.time === GROUP_END;
 }
 
 /** The event's time as EventTime (integer or float seconds converted). */
 export function eventTimeOf(event: LogEvent): EventTime {
   const time = event.time;
-  if (time instanceof EventTime) return time;
-  return EventTime.fromSeconds(time instanceof Float ? time.value : time);
-}
-
-export function writeEvent(writer: MsgpackWriter, event: LogEvent): void {
-  writer.arrayHeader(2);
-  if (event.metadata !== undefined) {
-    writer.arrayHeader(2);
-    writer.value(event.time);
-    writer.value(event.metadata);
-  } else {
-    writer.value(event.time);
-  }
-  writer.value(event.body);
+  return time instanceof EventTime ? time : EventTime.fromSeconds(time);
 }
 
 /** Encode events as one chunk. Events without metadata use the current form with `{}`
  *  unless `legacy` is set, which writes `[time, body]`. */
 export function encodeChunk(events: Iterable<LogEvent>, options: { legacy?: boolean } = {}): Uint8Array {
-  const writer = new MsgpackWriter(1024);
+  const parts: Uint8Array[] = [];
   for (const event of events) {
-    writeEvent(writer, options.legacy || event.metadata !== undefined ? event : { ...event, metadata: {} });
+    const head = event.metadata !== undefined ? [event.time, event.metadata] : options.legacy ? event.time : [event.time, {}];
+    parts.push(encodeMsgpack([head, event.body]));
   }
-  return writer.bytes();
-}
-
-function checkTime(time: Value, at: number): EventTime | number | Float {
-  if (time instanceof EventTime || typeof time === 'number' || time instanceof Float) return time;
-  if (typeof time === 'bigint') return Number(time);
-  throw new MsgpackError(`event at offset ${at}: time must be an EventTime or a number, got ${describe(time)}`, at);
+  return Buffer.concat(parts);
 }
 
 function describe(value: Value): string {
   if (value === null) return 'nil';
-  if (Array.isArray(value)) return 'an array';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value instanceof Uint8Array) return 'binary';
-  return typeof value === 'object' ? value.constructor.name : typeof value;
+  return typeof value === 'object' ? value.constructor?.name ?? 'a map' : typeof value;
 }
 
-/** Read one event at the reader's position. */
-export function readEvent(reader: MsgpackReader): LogEvent {
-  const at = reader.offset;
-  const event = reader.read();
-  if (!Array.isArray(event) || event.length !== 2) {
-    throw new MsgpackError(`event at offset ${at} is not a [time-or-header, body] array (got ${describe(event)})`, at);
-  }
-  const [head, body] = event;
-  if (Array.isArray(head)) {
-    if (head.length !== 2) throw new MsgpackError(`event at offset ${at}: header must be [time, metadata]`, at);
-    return { time: checkTime(head[0], at), metadata: head[1], body };
-  }
-  return { time: checkTime(head, at), body };
+function checkTime(time: Value, index: number): EventTime | number {
+  if (time instanceof EventTime || typeof time === 'number') return time;
+  if (typeof time === 'bigint') return Number(time);
+  throw new MsgpackError(`event ${index}: time must be an EventTime or a number, got ${describe(time)}`);
 }
 
-/** Decode every event of a chunk; a corrupt or truncated chunk is an error naming the offset. */
-export function decodeChunk(bytes: Uint8Array, options: DecodeOptions = {}): LogEvent[] {
-  const reader = new MsgpackReader(bytes, options);
-  const events: LogEvent[] = [];
-  while (!reader.done) events.push(readEvent(reader));
-  return events;
+/** Decode every event of a chunk; a corrupt or truncated chunk is an error. */
+export function decodeChunk(bytes: Uint8Array): LogEvent[] {
+  return decodeMsgpackSequence(bytes).map((event, index) => {
+    if (!Array.isArray(event) || event.length !== 2) {
+      throw new MsgpackError(`event ${index} is not a [time-or-header, body] array (got ${describe(event)})`);
+    }
+    const [head, body] = event;
+    if (Array.isArray(head)) {
+      if (head.length !== 2) throw new MsgpackError(`event ${index}: header must be [time, metadata]`);
+      return { time: checkTime(head[0], index), metadata: head[1], body };
+    }
+    return { time: checkTime(head, index), body };
+  });
 }

@@ -1,15 +1,6 @@
 export { EventTime } from './event-time.js';
-export { Float, ExtValue, type Value, type DecodeOptions } from './values.js';
-export { MsgpackError, MsgpackReader, MsgpackWriter, EVENT_TIME_EXT_TYPE, encodeMsgpack, decodeMsgpack } from './msgpack.js';
-export { JsonSyntaxError, parseJson, stringifyJson, formatFloat, formatG16 } from './json.js';
-export {
-  type LogEvent,
-  GROUP_START,
-  GROUP_END,
-  isGroupMarker,
-  eventTimeOf,
-  encodeChunk,
-  decodeChunk,
-  readEvent,
-  writeEvent,
-} from './chunk.js';
+export { type Value } from './values.js';
+export { ExtData } from '@msgpack/msgpack';
+export { MsgpackError, EVENT_TIME_EXT_TYPE, encodeMsgpack, decodeMsgpack, extensionCodec } from './codec.js';
+export { jsonToMsgpack, msgpackToJson, parseJson, stringifyJson, chunkToJsonEvents, chunkEntryFromJsonLine, type JsonEvent } from './native-json.js';
+export { type LogEvent, GROUP_START, GROUP_END, isGroupMarker, eventTimeOf, encodeChunk, decodeChunk } from './chunk.js';
