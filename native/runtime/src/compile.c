@@ -1,17 +1,18 @@
 /* Translation of validated function bodies into the interpreter's register code (code.h).
  *
  * One pass over each body. The wasm operand stack is tracked at compile time: each entry says
- * where its value is, either in its own slot (local_count + depth), in a local's slot (after
- * local.get, nothing is copied), or as a known constant (folded into the consumer or written
- * to the entry's slot only when needed). Entries that refer to locals are copied to their own
+ * where its value is, either in its own slot (local_count + pool size + depth), in a local's
+ * slot (after local.get, nothing is copied), or as a known constant (an immediate operand, a
+ * pool slot, or written to the entry's slot only where a fixed slot is needed). Entries that refer to locals are copied to their own
  * slot before the local is overwritten and at every block boundary, so all paths into a label
  * agree on where values are.
  *
- * Peepholes done on the fly (each looks only at the instruction just emitted, never across a
- * label):
+ * Peepholes done on the fly (each looks only at the last one or two instructions emitted,
+ * never across a label):
  *  - local.set/tee right after an instruction rewrites that instruction's destination;
  *  - an integer compare, i32.and with a constant, or eqz (of those, too) right before
- *    br_if/if becomes one compare-and-branch; select on an eqz tests the operand;
+ *    br_if/if becomes one compare-and-branch, which also absorbs an add-immediate of its first
+ *    operand just before it (loop counters); select on an eqz tests the operand;
  *  - i32/i64 ops with a constant operand use an immediate form (division: when it cannot trap);
  *  - loads/stores fold an i32.add of a constant (negative offsets) or of a second value
  *    (array indexing) into the access; f64 add/sub/mul fold a preceding f64.load;
