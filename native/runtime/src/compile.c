@@ -336,6 +336,13 @@ static void emit_return(compiler *c) {
       begin(c, LW_OP_return0);
       return;
     }
+    if (e->kind == V_SLOT && c->last.valid && c->last.end == c->len &&
+        c->last.dst == home(c, c->sp - 1)) {
+      /* the instruction just emitted writes the result slot directly */
+      set_u32(c, c->last.dst_pos, 0);
+      begin(c, LW_OP_return0);
+      return;
+    }
     begin(c, LW_OP_return1);
     arg(c, e->kind == V_LOCAL ? e->local : home(c, c->sp - 1));
     return;
