@@ -66,10 +66,17 @@ test('filter: NDJSON in, [time, body] lines out; bad lines and failed records go
     assert.equal(lines[1], '[1700000001.000000000,{"x":2}]');
     assert.match(lines[2], /^\[\d{10}\.\d{9},\{"x":"now"\}\]$/);
     assert.equal(lines[3], '[1700000003.000000001,{"u":"\\u00e9"}]');
-    assert.match(r.stderr, /stdin line 3: unexpected 'n', expected a JSON value/);
+    assert.match(r.stderr, /stdin line 3: unexpected 'n', expected a JSON object, \[time, body\] or \[\[time, metadata\], body\] \(column 1\)/);
     assert.match(r.stderr, /unreachable in function 'filter'/);
     assert.match(r.stderr, /stdin line 5: the body must be a JSON object/);
   }
+});
+
+test('filter: exact numbers and escapes survive the whole way (c_filter_wasi)', () => {
+  const r = logwasm(['filter', '--wasm', fixture('c_filter_wasi.wasm'), '--function', 'c_filter', '--heap-size', '1M'],
+    { input: '{"a":120.0,"b":18446744073709551615,"c":"\\u00e9"}\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\[\d{10}\.\d{9},\{"tag":"stdin",.*"original":\{"a":120\.0,"b":18446744073709551615,"c":"\\u00e9"\}\}\]\n$/);
 });
 
 test('filter: --on-error keep, --timeout, and the guest\'s stdout goes to stderr', () => {

@@ -1,7 +1,7 @@
 // lib/filter: the Filter API on the example plugins (§7) and logwasm's own guarantees.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Filter, EventTime, Float, encodeChunk, decodeChunk, isGroupMarker } from '../../dist/index.js';
+import { Filter, EventTime, encodeChunk, decodeChunk, isGroupMarker, jsonToMsgpack, msgpackToJson, decodeMsgpack } from '../../dist/index.js';
 import { fixture, bad } from './helpers.mjs';
 
 const time = new EventTime(1700000000, 123456789);
@@ -17,13 +17,17 @@ test('c_filter (json): wraps the record as Fluent Bit\'s C example does', async 
 });
 
 test('json mode keeps number kinds: 120.0 reaches the guest as a float and comes back as one', async () => {
-  const filter = await Filter.load({ wasmPath: fixture('c_filter.wasm'), functionName: 'c_filter', heapSize: '64K', exact: true });
-  const body = filter.filterRecord('t', time, new Map([['f', new Float(120)], ['i', 120], ['big', 18446744073709551615n]]));
-  const original = body.get('original');
-  assert.ok(original.get('f') instanceof Float, 'a float stays a float');
-  assert.equal(original.get('f').value, 120);
-  assert.equal(original.get('i'), 120);
-  assert.equal(original.get('big'), 18446744073709551615n);
+  const filter = await Filter.load({ wasmPath: fixture('c_filter.wasm'), functionName: 'c_filter', heapSize: '64K' });
+  // exact bytes in (the native JSON parser), exact bytes out (the native JSON writer)
+  const result = filter.filterRecordRaw('t', time, jsonToMsgpack('{"f":120.0,"i":120,"big":18446744073709551615}'));
+  assert.match(msgpackToJson(result), /"original":\{"f":120\.0,"i":120,"big":18446744073709551615\}/, 'a float stays a float');
+  const original = decodeMsgpack(result).original;
+  assert.equal(original.f, 120);
+  assert.equal(original.i, 120);
+  assert.equal(original.big, 18446744073709551615n);
+  // plain objects: a bigint goes in and comes back exact
+  const body = filter.filterRecord('t', time, { i: 120, big: 18446744073709551615n, neg: -9223372036854775808n, f: 2.5 });
+  assert.deepEqual(body.original, { i: 120, big: 18446744073709551615n, neg: -9223372036854775808n, f: 2.5 });
   filter.close();
 });
 

@@ -6,8 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Pipeline, tagMatches } from '../../dist/pipeline.js';
-import { formatStdout, printMsgpackStyle } from '../../dist/output.js';
-import { loadConfig, EventTime, Float } from '../../dist/index.js';
+import { formatStdout, printMsgpackStyle, msgpackStyleFromJson } from '../../dist/output.js';
+import { loadConfig, chunkToJsonEvents, chunkEntryFromJsonLine } from '../../dist/index.js';
 import { bad } from './helpers.mjs';
 
 function collector() {
@@ -36,7 +36,8 @@ test('tag matching: * wildcards, anchored', () => {
 });
 
 test('stdout formats: msgpack style, json_lines with date keys, json', () => {
-  const events = [{ time: new EventTime(1700000000, 123456789), metadata: {}, body: new Map([['a', 1], ['f', new Float(2)], ['s', 'x']]) }];
+  // the event as the pipeline has it: chunk bytes read natively, body as exact JSON text
+  const events = chunkToJsonEvents(chunkEntryFromJsonLine('[[1700000000.123456789, {}], {"a":1,"f":2.0,"s":"x"}]'));
   assert.equal(formatStdout('t', events, { format: 'msgpack', dateKey: 'date', dateFormat: 'double' }, { n: 0 }),
     '[0] t: [[1700000000.123456789, {}], {"a"=>1, "f"=>2.0, "s"=>"x"}]\n');
   assert.equal(formatStdout('t', events, { format: 'json_lines', dateKey: 'date', dateFormat: 'double' }, { n: 0 }),
@@ -45,7 +46,9 @@ test('stdout formats: msgpack style, json_lines with date keys, json', () => {
     '{"ts":"2023-11-14T22:13:20.123456Z","a":1,"f":2.0,"s":"x"}\n');
   assert.equal(formatStdout('t', events, { format: 'json', dateKey: 'false', dateFormat: 'double' }, { n: 0 }),
     '[{"a":1,"f":2.0,"s":"x"}]\n');
-  assert.equal(printMsgpackStyle([null, true, new Map([['k', [1]]])]), '[nil, true, {"k"=>[1]}]');
+  assert.equal(printMsgpackStyle([null, true, { k: [1] }]), '[nil, true, {"k"=>[1]}]');
+  // punctuation inside strings is left alone
+  assert.equal(msgpackStyleFromJson('{"a:b":"x, null","n":null,"q":"\\"null\\""}'), '{"a:b"=>"x, null", "n"=>nil, "q"=>"\\"null\\""}');
 });
 
 test('exec_wasi oneshot: each output line becomes {"wasi_stdout": line}', async () => {
