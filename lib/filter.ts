@@ -1,7 +1,7 @@
 // Filter: a Fluent Bit `wasm` filter plugin, loaded once and run per record or per chunk.
 import { readFile } from 'node:fs/promises';
 import { EventTime } from './records/event-time.js';
-import { decodeMsgpack, encodeMsgpack } from './records/codec.js';
+import { decodeMsgpack, encodeMsgpackShared } from './records/codec.js';
 import { Value } from './records/values.js';
 import { NativeFilter, NativeFilterMetrics, loadAddon } from './native.js';
 import { LogwasmError, fileError } from './errors.js';
@@ -129,7 +129,7 @@ export class Filter {
   filterRecord(tag: string, time: EventTime | number, body: Value): Value | null {
     const native = this.open();
     const eventTime = time instanceof EventTime ? time : EventTime.fromSeconds(time);
-    const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, encodeMsgpack(body));
+    const result = native.record(tag, eventTime.seconds, eventTime.nanoseconds, encodeMsgpackShared(body));
     // a failure throws with its message; only on_error keep logs (the kept record's reason)
     if (this.keep) this.flushLog(native);
     return result === null ? null : decodeMsgpack(result);

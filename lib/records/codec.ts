@@ -49,8 +49,9 @@ extensionCodec.register({
 });
 
 const MAX_DEPTH = 512;
-const plainEncoder = new Encoder({ extensionCodec, maxDepth: MAX_DEPTH });
-const bigEncoder = new Encoder({ extensionCodec, maxDepth: MAX_DEPTH, useBigInt64: true });
+// ignoreUndefined: a key whose value is undefined is left out, as JSON.stringify does
+const plainEncoder = new Encoder({ extensionCodec, maxDepth: MAX_DEPTH, ignoreUndefined: true });
+const bigEncoder = new Encoder({ extensionCodec, maxDepth: MAX_DEPTH, ignoreUndefined: true, useBigInt64: true });
 const plainDecoder = new Decoder({ extensionCodec });
 const bigDecoder = new Decoder({ extensionCodec, useBigInt64: true });
 
@@ -103,6 +104,17 @@ export function encodeMsgpack(value: Value | unknown): Uint8Array {
   } catch (error) {
     if (error !== NEEDS_BIGINT) throw error;
     return bigEncoder.encode(widen(value));
+  }
+}
+
+/** encodeMsgpack into the encoder's own buffer: valid until the next encode, for handing
+ *  straight to a call that copies it (saves a copy per record). */
+export function encodeMsgpackShared(value: Value | unknown): Uint8Array {
+  try {
+    return plainEncoder.encodeSharedRef(value);
+  } catch (error) {
+    if (error !== NEEDS_BIGINT) throw error;
+    return bigEncoder.encodeSharedRef(widen(value));
   }
 }
 

@@ -108,6 +108,8 @@ test('msgpack: smallest encodings, checked against @msgpack/msgpack', () => {
   const map = { b: 1, a: [1, 'two', { c: null }] };
   assert.deepEqual(referenceDecode(encodeMsgpack(map)), map);
   assert.deepEqual(decodeMsgpack(encodeMsgpack(map)), map);
+  // a key whose value is undefined is left out, as JSON.stringify does
+  assert.equal(hex(encodeMsgpack({ a: 1, u: undefined })), '81a16101');
 });
 
 test('msgpack: EventTime is ext type 0, 8 bytes, big-endian seconds then nanoseconds', () => {
