@@ -40,6 +40,16 @@ typedef struct frame {
   uint32_t covering_callee;      /* defined index, or UINT32_MAX */
 } frame;
 
+/* The call graph, for deciding which functions poll at entry: node d = defined function d,
+ * node defined_func_count = "any function that escapes" (tables, ref.func, exports). */
+typedef struct call_graph {
+  uint32_t **callees;
+  uint32_t *callee_count, *callee_cap;
+  LLVMValueRef *entry_poll_br;
+  struct { LLVMValueRef br; uint32_t callee; } *covered_loops;
+  uint32_t covered_count, covered_cap;
+} call_graph;
+
 typedef struct cg {
   LLVMContextRef c;
   LLVMModuleRef mod;
@@ -55,14 +65,8 @@ typedef struct cg {
   LLVMValueRef empty_md, cold_weights;
   char *err;
   size_t err_len;
-  /* call graph, for deciding which functions poll at entry: node d = defined function d,
-   * node defined_func_count = "any function that escapes" (tables, ref.func, exports) */
-  uint32_t **callees;
-  uint32_t *callee_count, *callee_cap;
-  LLVMValueRef *entry_poll_br;
+  struct call_graph *cgraph; /* shared by every part of a split module */
   bool arch_aarch64;
-  struct { LLVMValueRef br; uint32_t callee; } *covered_loops;
-  uint32_t covered_count, covered_cap;
   unsigned md_range;
   LLVMValueRef mem_size_range; /* !range [min bytes, max bytes + 1) of memory 0, or NULL */
 } cg;
@@ -481,11 +485,11 @@ static LLVMValueRef direct_call(fn *f, const lw_functype *ft, LLVMTypeRef fty,
 }
 
 static void add_edge(cg *g, uint32_t from, uint32_t to) {
-  if (g->callee_count[from] == g->callee_cap[from]) {
-    g->callee_cap[from] = g->callee_cap[from] ? g->callee_cap[from] * 2 : 4;
-    g->callees[from] = realloc(g->callees[from], g->callee_cap[from] * sizeof **g->callees);
+  if (g->cgraph->callee_count[from] == g->cgraph->callee_cap[from]) {
+    g->cgraph->callee_cap[from] = g->cgraph->callee_cap[from] ? g->cgraph->callee_cap[from] * 2 : 4;
+    g->cgraph->callees[from] = realloc(g->cgraph->callees[from], g->cgraph->callee_cap[from] * sizeof **g->cgraph->callees);
   }
-  g->callees[from][g->callee_count[from]++] = to;
+  g->cgraph->callees[from][g->cgraph->callee_count[from]++] = to;
 }
 
 static void emit_call(fn *f, uint32_t callee) {
@@ -789,12 +793,12 @@ static void end_frame(fn *f) {
     jump(f, fr, true);
   }
   if (fr->kind == FRAME_LOOP && fr->covering_callee != UINT32_MAX) {
-    if (g->covered_count == g->covered_cap) {
-      g->covered_cap = g->covered_cap ? g->covered_cap * 2 : 16;
-      g->covered_loops = realloc(g->covered_loops, g->covered_cap * sizeof *g->covered_loops);
+    if (g->cgraph->covered_count == g->cgraph->covered_cap) {
+      g->cgraph->covered_cap = g->cgraph->covered_cap ? g->cgraph->covered_cap * 2 : 16;
+      g->cgraph->covered_loops = realloc(g->cgraph->covered_loops, g->cgraph->covered_cap * sizeof *g->cgraph->covered_loops);
     }
-    g->covered_loops[g->covered_count].br = fr->loop_poll_br;
-    g->covered_loops[g->covered_count++].callee = fr->covering_callee;
+    g->cgraph->covered_loops[g->cgraph->covered_count].br = fr->loop_poll_br;
+    g->cgraph->covered_loops[g->cgraph->covered_count++].callee = fr->covering_callee;
   }
   f->sp = fr->height;
   LLVMPositionBuilderAtEnd(g->b, fr->end_block);
@@ -1368,7 +1372,7 @@ static bool compile_function(cg *g, uint32_t defined_index) {
   reload_memory(&f);
 
   bool ok = compile_body(&f, def);
-  g->entry_poll_br[defined_index] = f.entry_poll_br;
+  g->cgraph->entry_poll_br[defined_index] = f.entry_poll_br;
   LLVMDisposeBuilder(f.alloca_b);
   for (uint32_t i = 0; i < f.frame_count; i++) {
     free(f.frames[i].end_phis);
@@ -1380,6 +1384,11 @@ static bool compile_function(cg *g, uint32_t defined_index) {
   free(f.locals);
   free(f.local_types);
   return ok;
+}
+
+/* Turn a placeholder `br i1 true` into `br i1 false` (in whichever context it lives). */
+static void set_false(LLVMValueRef br) {
+  LLVMSetOperand(br, 0, LLVMConstInt(LLVMTypeOf(LLVMGetOperand(br, 0)), 0, 0));
 }
 
 /* Tarjan's strongly connected components, iteratively (modules can have 100k functions).
@@ -1405,8 +1414,8 @@ static void finish_entry_polls(cg *g) {
     on_stack[root] = true;
     while (csp) {
       uint32_t v = call_stack[csp - 1];
-      if (edge_pos[v] < g->callee_count[v]) {
-        uint32_t w = g->callees[v][edge_pos[v]++];
+      if (edge_pos[v] < g->cgraph->callee_count[v]) {
+        uint32_t w = g->cgraph->callees[v][edge_pos[v]++];
         if (w == v) recursive[v] = true;
         if (index[w] == UINT32_MAX) {
           index[w] = low[w] = next_index++;
@@ -1432,12 +1441,12 @@ static void finish_entry_polls(cg *g) {
     }
   }
   for (uint32_t d = 0; d < m->defined_func_count; d++)
-    if (g->entry_poll_br[d] && !recursive[d])
-      LLVMSetOperand(g->entry_poll_br[d], 0, LLVMConstInt(g->t_i1, 0, 0));
+    if (g->cgraph->entry_poll_br[d] && !recursive[d])
+      set_false(g->cgraph->entry_poll_br[d]);
   /* a loop whose every iteration calls a function that polls at entry needs no poll of its own */
-  for (uint32_t i = 0; i < g->covered_count; i++)
-    if (recursive[g->covered_loops[i].callee])
-      LLVMSetOperand(g->covered_loops[i].br, 0, LLVMConstInt(g->t_i1, 0, 0));
+  for (uint32_t i = 0; i < g->cgraph->covered_count; i++)
+    if (recursive[g->cgraph->covered_loops[i].callee])
+      set_false(g->cgraph->covered_loops[i].br);
   free(index);
   free(low);
   free(stack);
@@ -1489,128 +1498,158 @@ static LLVMValueRef tbaa_node(cg *g, LLVMMetadataRef root, const char *name) {
   return LLVMMetadataAsValue(g->c, LLVMMDNodeInContext2(g->c, tag_ops, 3));
 }
 
-bool lw_aotc_codegen(LLVMContextRef c, const lw_module *m, lw_aotc_module *out, char *err,
-                     size_t err_len) {
-  cg g;
-  memset(&g, 0, sizeof g);
-  g.arch_aarch64 = strncmp(LLVMGetTarget(out->llvm), "aarch64", 7) == 0;
-  g.c = c;
-  g.m = m;
-  g.err = err;
-  g.err_len = err_len;
-  g.mod = out->llvm;
-  g.b = LLVMCreateBuilderInContext(c);
-  g.t_i1 = LLVMInt1TypeInContext(c);
-  g.t_i8 = LLVMInt8TypeInContext(c);
-  g.t_i16 = LLVMInt16TypeInContext(c);
-  g.t_i32 = LLVMInt32TypeInContext(c);
-  g.t_i64 = LLVMInt64TypeInContext(c);
-  g.t_f32 = LLVMFloatTypeInContext(c);
-  g.t_f64 = LLVMDoubleTypeInContext(c);
-  g.t_ptr = LLVMPointerTypeInContext(c, 0);
-  g.t_void = LLVMVoidTypeInContext(c);
+/* Types, metadata and function declarations of one part (one LLVM context and module). */
+static bool cg_init(cg *g, LLVMContextRef c, LLVMModuleRef mod, const lw_module *m,
+                    call_graph *graph, char *err, size_t err_len) {
+  memset(g, 0, sizeof *g);
+  g->c = c;
+  g->m = m;
+  g->err = err;
+  g->err_len = err_len;
+  g->mod = mod;
+  g->cgraph = graph;
+  g->arch_aarch64 = strncmp(LLVMGetTarget(mod), "aarch64", 7) == 0;
+  g->b = LLVMCreateBuilderInContext(c);
+  g->t_i1 = LLVMInt1TypeInContext(c);
+  g->t_i8 = LLVMInt8TypeInContext(c);
+  g->t_i16 = LLVMInt16TypeInContext(c);
+  g->t_i32 = LLVMInt32TypeInContext(c);
+  g->t_i64 = LLVMInt64TypeInContext(c);
+  g->t_f32 = LLVMFloatTypeInContext(c);
+  g->t_f64 = LLVMDoubleTypeInContext(c);
+  g->t_ptr = LLVMPointerTypeInContext(c, 0);
+  g->t_void = LLVMVoidTypeInContext(c);
   {
-    LLVMTypeRef p = g.t_ptr, i = g.t_i32;
+    LLVMTypeRef p = g->t_ptr, i = g->t_i32;
     LLVMTypeRef trap[3] = {p, i, i}, call[5] = {p, p, p, i, i}, grow[2] = {p, i},
                 fill[5] = {p, i, i, i, i}, minit[6] = {p, i, i, i, i, i}, drop[2] = {p, i},
                 tinit[7] = {p, i, i, i, i, i, i}, tgrow[4] = {p, i, p, i},
                 tfill[6] = {p, i, i, p, i, i};
-    g.t_trap = LLVMFunctionType(g.t_void, trap, 3, 0);
-    g.t_poll = LLVMFunctionType(g.t_void, trap, 2, 0);
-    g.t_call = LLVMFunctionType(g.t_void, call, 5, 0);
-    g.t_grow = LLVMFunctionType(g.t_i32, grow, 2, 0);
-    g.t_fill = LLVMFunctionType(g.t_void, fill, 5, 0);
-    g.t_copy = g.t_fill;
-    g.t_minit = LLVMFunctionType(g.t_void, minit, 6, 0);
-    g.t_drop = LLVMFunctionType(g.t_void, drop, 2, 0);
-    g.t_tinit = LLVMFunctionType(g.t_void, tinit, 7, 0);
-    g.t_tcopy = g.t_tinit;
-    g.t_tgrow = LLVMFunctionType(g.t_i32, tgrow, 4, 0);
-    g.t_tfill = LLVMFunctionType(g.t_void, tfill, 6, 0);
+    g->t_trap = LLVMFunctionType(g->t_void, trap, 3, 0);
+    g->t_poll = LLVMFunctionType(g->t_void, trap, 2, 0);
+    g->t_call = LLVMFunctionType(g->t_void, call, 5, 0);
+    g->t_grow = LLVMFunctionType(g->t_i32, grow, 2, 0);
+    g->t_fill = LLVMFunctionType(g->t_void, fill, 5, 0);
+    g->t_copy = g->t_fill;
+    g->t_minit = LLVMFunctionType(g->t_void, minit, 6, 0);
+    g->t_drop = LLVMFunctionType(g->t_void, drop, 2, 0);
+    g->t_tinit = LLVMFunctionType(g->t_void, tinit, 7, 0);
+    g->t_tcopy = g->t_tinit;
+    g->t_tgrow = LLVMFunctionType(g->t_i32, tgrow, 4, 0);
+    g->t_tfill = LLVMFunctionType(g->t_void, tfill, 6, 0);
   }
-  g.md_tbaa = LLVMGetMDKindIDInContext(c, "tbaa", 4);
-  g.md_invariant = LLVMGetMDKindIDInContext(c, "invariant.load", 14);
-  g.md_prof = LLVMGetMDKindIDInContext(c, "prof", 4);
-  g.md_range = LLVMGetMDKindIDInContext(c, "range", 5);
+  g->md_tbaa = LLVMGetMDKindIDInContext(c, "tbaa", 4);
+  g->md_invariant = LLVMGetMDKindIDInContext(c, "invariant.load", 14);
+  g->md_prof = LLVMGetMDKindIDInContext(c, "prof", 4);
+  g->md_range = LLVMGetMDKindIDInContext(c, "range", 5);
   if (m->memory_count && m->memories[0].min > 0) {
     uint64_t max_pages = m->memories[0].has_max ? m->memories[0].max : LW_MAX_PAGES;
     if (max_pages < m->memories[0].min) max_pages = m->memories[0].min;
     LLVMMetadataRef bounds[2] = {
-        LLVMValueAsMetadata(ci64(&g, (uint64_t)m->memories[0].min * LW_PAGE_SIZE)),
-        LLVMValueAsMetadata(ci64(&g, max_pages * LW_PAGE_SIZE + 1))};
-    g.mem_size_range = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, bounds, 2));
+        LLVMValueAsMetadata(ci64(g, (uint64_t)m->memories[0].min * LW_PAGE_SIZE)),
+        LLVMValueAsMetadata(ci64(g, max_pages * LW_PAGE_SIZE + 1))};
+    g->mem_size_range = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, bounds, 2));
   }
-  g.empty_md = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, NULL, 0));
+  g->empty_md = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, NULL, 0));
   {
     LLVMMetadataRef w[3] = {LLVMMDStringInContext2(c, "branch_weights", 14),
-                            LLVMValueAsMetadata(ci32(&g, 1)),
-                            LLVMValueAsMetadata(ci32(&g, 100000))};
-    g.cold_weights = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, w, 3));
+                            LLVMValueAsMetadata(ci32(g, 1)),
+                            LLVMValueAsMetadata(ci32(g, 100000))};
+    g->cold_weights = LLVMMetadataAsValue(c, LLVMMDNodeInContext2(c, w, 3));
     LLVMMetadataRef root_name = LLVMMDStringInContext2(c, "logwasm tbaa", 12);
     LLVMMetadataRef root = LLVMMDNodeInContext2(c, &root_name, 1);
-    g.tbaa_ctx = tbaa_node(&g, root, "context");
-    g.tbaa_mem = tbaa_node(&g, root, "wasm memory");
-    g.tbaa_global = tbaa_node(&g, root, "global");
-    g.tbaa_table = tbaa_node(&g, root, "table");
-    g.tbaa_funcobj = tbaa_node(&g, root, "function object");
+    g->tbaa_ctx = tbaa_node(g, root, "context");
+    g->tbaa_mem = tbaa_node(g, root, "wasm memory");
+    g->tbaa_global = tbaa_node(g, root, "global");
+    g->tbaa_table = tbaa_node(g, root, "table");
+    g->tbaa_funcobj = tbaa_node(g, root, "function object");
   }
 
-  bool ok = true;
-  g.fn_types = calloc(m->type_count + 1, sizeof *g.fn_types);
-  for (uint32_t t = 0; t < m->type_count && ok; t++) {
+  g->fn_types = calloc(m->type_count + 1, sizeof *g->fn_types);
+  for (uint32_t t = 0; t < m->type_count; t++) {
     const lw_functype *ft = &m->types[t];
+    bool ok = true;
     LLVMTypeRef *params = malloc((ft->param_count + 2) * sizeof *params);
-    params[0] = g.t_ptr;
-    params[1] = g.t_i32;
+    params[0] = g->t_ptr;
+    params[1] = g->t_i32;
     for (uint32_t i = 0; i < ft->param_count; i++) {
-      params[2 + i] = val_type(&g, ft->params[i]);
+      params[2 + i] = val_type(g, ft->params[i]);
       if (!params[2 + i]) ok = false;
     }
     for (uint32_t i = 0; i < ft->result_count; i++)
-      if (!val_type(&g, ft->results[i])) ok = false;
-    if (ok) g.fn_types[t] = LLVMFunctionType(results_type(&g, ft), params, ft->param_count + 2, 0);
+      if (!val_type(g, ft->results[i])) ok = false;
+    if (ok) g->fn_types[t] = LLVMFunctionType(results_type(g, ft), params, ft->param_count + 2, 0);
     free(params);
     if (!ok) {
       snprintf(err, err_len, "type %u uses v128, which the AOT compiler does not support yet", t);
+      return false;
     }
   }
+  /* every defined function: defined in the part that compiles it, declared in the others */
+  g->funcs = calloc(m->defined_func_count + 1, sizeof *g->funcs);
+  LLVMAttributeRef nounwind =
+      LLVMCreateEnumAttribute(c, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
+  for (uint32_t i = 0; i < m->defined_func_count; i++) {
+    char name[32];
+    snprintf(name, sizeof name, LW_AOTC_FUNC_PREFIX "%u", i);
+    g->funcs[i] = LLVMAddFunction(g->mod, name, g->fn_types[m->funcs[i].type_index]);
+    LLVMSetVisibility(g->funcs[i], LLVMHiddenVisibility);
+    LLVMAddAttributeAtIndex(g->funcs[i], LLVMAttributeFunctionIndex, nounwind);
+  }
+  return true;
+}
+
+static void cg_free(cg *g) {
+  free(g->fn_types);
+  free(g->funcs);
+  if (g->b) LLVMDisposeBuilder(g->b);
+}
+
+bool lw_aotc_codegen_parts(const lw_module *m, uint32_t part_count, const LLVMModuleRef *parts,
+                           const uint32_t *part_of_func, lw_aotc_module *out, char *err,
+                           size_t err_len) {
+  call_graph graph;
+  memset(&graph, 0, sizeof graph);
+  graph.callees = calloc(m->defined_func_count + 1, sizeof *graph.callees);
+  graph.callee_count = calloc(m->defined_func_count + 1, sizeof *graph.callee_count);
+  graph.callee_cap = calloc(m->defined_func_count + 1, sizeof *graph.callee_cap);
+  graph.entry_poll_br = calloc(m->defined_func_count + 1, sizeof *graph.entry_poll_br);
+  cg *gs = calloc(part_count, sizeof *gs);
+  bool ok = true;
+  for (uint32_t k = 0; k < part_count && ok; k++)
+    ok = cg_init(&gs[k], LLVMGetModuleContext(parts[k]), parts[k], m, &graph, err, err_len);
 
   out->wrapper_of_type = malloc((m->type_count + 1) * sizeof *out->wrapper_of_type);
   out->wrapper_type = malloc((m->type_count + 1) * sizeof *out->wrapper_type);
   out->wrapper_count = 0;
   for (uint32_t t = 0; t < m->type_count; t++) out->wrapper_of_type[t] = UINT32_MAX;
-
-  g.funcs = calloc(m->defined_func_count + 1, sizeof *g.funcs);
-  LLVMAttributeRef nounwind =
-      LLVMCreateEnumAttribute(c, LLVMGetEnumAttributeKindForName("nounwind", 8), 0);
-  for (uint32_t i = 0; i < m->defined_func_count && ok; i++) {
-    char name[32];
-    snprintf(name, sizeof name, LW_AOTC_FUNC_PREFIX "%u", i);
+  for (uint32_t i = 0; i < m->defined_func_count; i++) {
     uint32_t t = m->funcs[i].type_index;
-    g.funcs[i] = LLVMAddFunction(g.mod, name, g.fn_types[t]);
-    LLVMSetVisibility(g.funcs[i], LLVMHiddenVisibility);
-    LLVMAddAttributeAtIndex(g.funcs[i], LLVMAttributeFunctionIndex, nounwind);
     if (out->wrapper_of_type[t] == UINT32_MAX) {
       out->wrapper_type[out->wrapper_count] = t;
       out->wrapper_of_type[t] = out->wrapper_count++;
     }
   }
-  g.callees = calloc(m->defined_func_count + 1, sizeof *g.callees);
-  g.callee_count = calloc(m->defined_func_count + 1, sizeof *g.callee_count);
-  g.callee_cap = calloc(m->defined_func_count + 1, sizeof *g.callee_cap);
-  g.entry_poll_br = calloc(m->defined_func_count + 1, sizeof *g.entry_poll_br);
-  for (uint32_t i = 0; i < m->defined_func_count && ok; i++) ok = compile_function(&g, i);
-  if (ok) finish_entry_polls(&g);
-  for (uint32_t i = 0; i <= m->defined_func_count; i++) free(g.callees[i]);
-  free(g.callees);
-  free(g.callee_count);
-  free(g.callee_cap);
-  free(g.entry_poll_br);
-  free(g.covered_loops);
-  for (uint32_t w = 0; w < out->wrapper_count && ok; w++) build_wrapper(&g, out->wrapper_type[w], w);
+  for (uint32_t i = 0; i < m->defined_func_count && ok; i++)
+    ok = compile_function(&gs[part_count > 1 ? part_of_func[i] : 0], i);
+  if (ok) finish_entry_polls(&gs[0]);
+  /* the slot wrappers call through pointers: all in part 0 */
+  for (uint32_t w = 0; w < out->wrapper_count && ok; w++)
+    build_wrapper(&gs[0], out->wrapper_type[w], w);
 
-  free(g.fn_types);
-  free(g.funcs);
-  LLVMDisposeBuilder(g.b);
+  for (uint32_t i = 0; i <= m->defined_func_count; i++) free(graph.callees[i]);
+  free(graph.callees);
+  free(graph.callee_count);
+  free(graph.callee_cap);
+  free(graph.entry_poll_br);
+  free(graph.covered_loops);
+  for (uint32_t k = 0; k < part_count; k++) cg_free(&gs[k]);
+  free(gs);
   return ok;
+}
+
+bool lw_aotc_codegen(LLVMContextRef c, const lw_module *m, lw_aotc_module *out, char *err,
+                     size_t err_len) {
+  (void)c;
+  return lw_aotc_codegen_parts(m, 1, &out->llvm, NULL, out, err, err_len);
 }

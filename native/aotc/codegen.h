@@ -24,4 +24,12 @@ typedef struct lw_aotc_module {
 bool lw_aotc_codegen(LLVMContextRef ctx, const lw_module *module, lw_aotc_module *out,
                      char *err, size_t err_len);
 
+/* The same for a module split into parts (each an LLVM module in its own context, target and
+ * data layout set), so they can be optimised and emitted on separate threads. Function i is
+ * defined in parts[part_of_func[i]] and declared in the others; the slot wrappers go to part 0.
+ * out->llvm is not used. */
+bool lw_aotc_codegen_parts(const lw_module *module, uint32_t part_count,
+                           const LLVMModuleRef *parts, const uint32_t *part_of_func,
+                           lw_aotc_module *out, char *err, size_t err_len);
+
 #endif

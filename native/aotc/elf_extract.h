@@ -28,6 +28,11 @@ typedef struct lw_aotc_code {
  * found. */
 bool lw_aotc_extract(const uint8_t *elf, size_t len, uint16_t machine, uint32_t func_count,
                      uint32_t wrapper_count, lw_aotc_code *out, char *err, size_t err_len);
+/* The same for a module compiled in parts: pieces of all objects in one blob; calls from one
+ * part to a function of another resolve to its definition. */
+bool lw_aotc_extract_many(const uint8_t *const *elfs, const size_t *lens, uint32_t object_count,
+                          uint16_t machine, uint32_t func_count, uint32_t wrapper_count,
+                          lw_aotc_code *out, char *err, size_t err_len);
 void lw_aotc_code_free(lw_aotc_code *code);
 
 /* Relocation types the loader applies (per architecture). */

@@ -13,6 +13,7 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ static void usage(FILE *to) {
           "  -O0 .. -O3                optimisation level (default -O3)\n"
           "  --emit-llvm FILE          also write the optimised LLVM IR\n"
           "  --emit-object FILE        also write the ELF object LLVM produced (for objdump)\n"
+          "  --jobs N                  compile in N parts on N threads (default: 2 for\n"
+          "                            modules with 512 KiB of code or more, else 1)\n"
           "The artifact runs only on CPUs with every feature the code was compiled for; the\n"
           "loader checks and says which one is missing.\n");
 }
@@ -194,10 +197,44 @@ static buf write_artifact(uint32_t arch, uint32_t opt, const uint8_t *wasm, size
   return b;
 }
 
+/* One part of the module on its way to an object file. */
+typedef struct part {
+  LLVMContextRef ctx;
+  LLVMModuleRef llvm;
+  LLVMTargetDataRef layout;
+  LLVMTargetMachineRef tm;
+  char passes[512];
+  LLVMMemoryBufferRef obj;
+  char *error; /* set on failure */
+  bool threaded;
+} part;
+
+static void *optimise_and_emit(void *arg) {
+  part *p = arg;
+  LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+  LLVMErrorRef perr = LLVMRunPasses(p->llvm, p->passes, p->tm, pbo);
+  LLVMDisposePassBuilderOptions(pbo);
+  if (perr) {
+    char *m = LLVMGetErrorMessage(perr);
+    p->error = malloc(strlen(m) + 32);
+    sprintf(p->error, "optimiser failed: %s", m);
+    LLVMDisposeErrorMessage(m);
+    return NULL;
+  }
+  char *msg = NULL;
+  if (LLVMTargetMachineEmitToMemoryBuffer(p->tm, p->llvm, LLVMObjectFile, &msg, &p->obj)) {
+    p->error = malloc(strlen(msg) + 32);
+    sprintf(p->error, "code generation failed: %s", msg);
+    LLVMDisposeMessage(msg);
+  }
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   const char *target = NULL, *cpu = NULL, *user_features = NULL, *out_path = NULL,
              *in_path = NULL, *ll_path = NULL, *obj_path = NULL;
   unsigned opt = 3;
+  uint32_t jobs = 0; /* 0 = automatic */
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--target") && i + 1 < argc) target = argv[++i];
@@ -206,6 +243,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "-o") && i + 1 < argc) out_path = argv[++i];
     else if (!strcmp(a, "--emit-llvm") && i + 1 < argc) ll_path = argv[++i];
     else if (!strcmp(a, "--emit-object") && i + 1 < argc) obj_path = argv[++i];
+    else if (!strcmp(a, "--jobs") && i + 1 < argc) jobs = (uint32_t)atoi(argv[++i]);
     else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) opt = (unsigned)(a[2] - '0');
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
@@ -320,56 +358,92 @@ int main(int argc, char **argv) {
   }
   char *effective = lw_aotc_effective_features(tm);
 
-  LLVMContextRef ctx = LLVMContextCreate();
+  /* Big modules are split into parts optimised and emitted on separate threads (one context,
+   * module and target machine each); calls between parts become relocations resolved by
+   * elf_extract.c. Functions in different parts cannot be inlined into each other, so small
+   * modules stay whole. */
+  uint64_t code_bytes = 0;
+  for (uint32_t i = 0; i < module->defined_func_count; i++) code_bytes += module->funcs[i].body_len;
+  uint32_t part_count = jobs ? jobs : (code_bytes >= (512u << 10) ? 2 : 1);
+  if (part_count > module->defined_func_count) part_count = module->defined_func_count;
+  if (part_count == 0) part_count = 1;
+  if (part_count > 16) part_count = 16;
+  uint32_t *part_of_func = calloc(module->defined_func_count + 1, sizeof *part_of_func);
+  {
+    uint64_t done = 0;
+    for (uint32_t i = 0; i < module->defined_func_count; i++) {
+      uint32_t k = code_bytes ? (uint32_t)(done * part_count / code_bytes) : 0;
+      part_of_func[i] = k < part_count ? k : part_count - 1;
+      done += module->funcs[i].body_len;
+    }
+  }
+  part parts[16];
+  LLVMModuleRef llvm_modules[16];
+  memset(parts, 0, sizeof parts);
+  for (uint32_t k = 0; k < part_count; k++) {
+    parts[k].ctx = LLVMContextCreate();
+    parts[k].llvm = LLVMModuleCreateWithNameInContext(in_path, parts[k].ctx);
+    LLVMSetTarget(parts[k].llvm, triple);
+    parts[k].layout = LLVMCreateTargetDataLayout(tm);
+    LLVMSetModuleDataLayout(parts[k].llvm, parts[k].layout);
+    parts[k].tm = k == 0 ? tm
+                         : LLVMCreateTargetMachine(llvm_target, triple, cpu, features, level,
+                                                   LLVMRelocPIC, LLVMCodeModelSmall);
+    llvm_modules[k] = parts[k].llvm;
+  }
   lw_aotc_module out = {0};
-  out.llvm = LLVMModuleCreateWithNameInContext(in_path, ctx);
-  LLVMSetTarget(out.llvm, triple);
-  LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
-  LLVMSetModuleDataLayout(out.llvm, layout);
-
   char cg_err[512];
-  if (!lw_aotc_codegen(ctx, module, &out, cg_err, sizeof cg_err)) {
+  if (!lw_aotc_codegen_parts(module, part_count, llvm_modules, part_of_func, &out, cg_err,
+                             sizeof cg_err)) {
     fprintf(stderr, "logwasm-aotc: %s: %s\n", in_path, cg_err);
     return 1;
   }
-  if (LLVMVerifyModule(out.llvm, LLVMReturnStatusAction, &msg)) {
-    fprintf(stderr, "logwasm-aotc: internal error, invalid IR: %s\n", msg);
-    if (ll_path) LLVMPrintModuleToFile(out.llvm, ll_path, NULL);
-    return 1;
+  for (uint32_t k = 0; k < part_count; k++) {
+    if (LLVMVerifyModule(parts[k].llvm, LLVMReturnStatusAction, &msg)) {
+      fprintf(stderr, "logwasm-aotc: internal error, invalid IR: %s\n", msg);
+      if (ll_path) LLVMPrintModuleToFile(parts[k].llvm, ll_path, NULL);
+      return 1;
+    }
+    LLVMDisposeMessage(msg);
   }
-  LLVMDisposeMessage(msg);
 
-  char passes[512];
   const char *pipeline = getenv("LOGWASM_AOTC_PIPELINE"); /* experiments: a pass pipeline */
-  if (pipeline) snprintf(passes, sizeof passes, "%s", pipeline);
-  else snprintf(passes, sizeof passes, "default<O%u>", opt);
-  LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-  LLVMErrorRef perr = LLVMRunPasses(out.llvm, passes, tm, pbo);
-  if (perr) {
-    char *m = LLVMGetErrorMessage(perr);
-    fprintf(stderr, "logwasm-aotc: optimiser failed: %s\n", m);
-    return 1;
+  for (uint32_t k = 0; k < part_count; k++) {
+    if (pipeline) snprintf(parts[k].passes, sizeof parts[k].passes, "%s", pipeline);
+    else snprintf(parts[k].passes, sizeof parts[k].passes, "default<O%u>", opt);
   }
-  LLVMDisposePassBuilderOptions(pbo);
-  if (ll_path) LLVMPrintModuleToFile(out.llvm, ll_path, NULL);
-
-  LLVMMemoryBufferRef obj;
-  if (LLVMTargetMachineEmitToMemoryBuffer(tm, out.llvm, LLVMObjectFile, &msg, &obj)) {
-    fprintf(stderr, "logwasm-aotc: code generation failed: %s\n", msg);
-    return 1;
-  }
+  pthread_t threads[16];
+  for (uint32_t k = 1; k < part_count; k++)
+    if (pthread_create(&threads[k], NULL, optimise_and_emit, &parts[k]) != 0)
+      optimise_and_emit(&parts[k]);
+    else
+      parts[k].threaded = true;
+  optimise_and_emit(&parts[0]);
+  for (uint32_t k = 1; k < part_count; k++)
+    if (parts[k].threaded) pthread_join(threads[k], NULL);
+  for (uint32_t k = 0; k < part_count; k++)
+    if (parts[k].error) {
+      fprintf(stderr, "logwasm-aotc: %s\n", parts[k].error);
+      return 1;
+    }
+  if (ll_path) LLVMPrintModuleToFile(parts[0].llvm, ll_path, NULL);
   if (obj_path) {
     FILE *of = fopen(obj_path, "wb");
     if (of) {
-      fwrite(LLVMGetBufferStart(obj), 1, LLVMGetBufferSize(obj), of);
+      fwrite(LLVMGetBufferStart(parts[0].obj), 1, LLVMGetBufferSize(parts[0].obj), of);
       fclose(of);
     }
   }
+  const uint8_t *objects[16];
+  size_t object_lens[16];
+  for (uint32_t k = 0; k < part_count; k++) {
+    objects[k] = (const uint8_t *)LLVMGetBufferStart(parts[k].obj);
+    object_lens[k] = LLVMGetBufferSize(parts[k].obj);
+  }
   lw_aotc_code code;
   char ex_err[256];
-  if (!lw_aotc_extract((const uint8_t *)LLVMGetBufferStart(obj), LLVMGetBufferSize(obj), machine,
-                       module->defined_func_count, out.wrapper_count, &code, ex_err,
-                       sizeof ex_err)) {
+  if (!lw_aotc_extract_many(objects, object_lens, part_count, machine, module->defined_func_count,
+                            out.wrapper_count, &code, ex_err, sizeof ex_err)) {
     fprintf(stderr, "logwasm-aotc: %s\n", ex_err);
     return 1;
   }
@@ -396,10 +470,14 @@ int main(int argc, char **argv) {
 
   free(art.p);
   lw_aotc_code_free(&code);
-  LLVMDisposeMemoryBuffer(obj);
-  LLVMDisposeTargetData(layout);
-  LLVMDisposeModule(out.llvm);
-  LLVMContextDispose(ctx);
+  for (uint32_t k = 0; k < part_count; k++) {
+    LLVMDisposeMemoryBuffer(parts[k].obj);
+    LLVMDisposeTargetData(parts[k].layout);
+    LLVMDisposeModule(parts[k].llvm);
+    LLVMContextDispose(parts[k].ctx);
+    if (k) LLVMDisposeTargetMachine(parts[k].tm);
+  }
+  free(part_of_func);
   LLVMDisposeTargetMachine(tm);
   free(effective);
   free(out.wrapper_of_type);

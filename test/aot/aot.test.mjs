@@ -239,6 +239,17 @@ describe('C programs compiled to wasm give the native results', () => {
     });
   }
 
+  test('compiled in three parts on three threads', () => {
+    const file = compile(kernelsWasm, path.join(work, 'kernels-jobs3.lwaot'), ['--jobs', '3']);
+    for (const [name, arg] of kernelCases)
+      assert.equal(run(file, name, [arg]), native(name, arg), `${name} with --jobs 3`);
+    const sem = compile(semWasm, path.join(work, 'semantics-jobs3.lwaot'), ['--jobs', '3']);
+    for (const [fn, args, expected] of semanticsCases) {
+      if (fn === 'spin' || fn === 'recurse') continue;
+      assert.equal(run(sem, fn, args), expected, `${fn}(${args}) with --jobs 3`);
+    }
+  });
+
   for (const level of ['-O0', '-O1']) {
     test(`at ${level} too`, () => {
       const file = compile(kernelsWasm, path.join(work, `kernels${level}.lwaot`), [level]);
