@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/aot.h"
 #include "runtime.h"
 
 lw_status lw_invoke(lw_func *func, lw_instance *caller, lw_slot *slots, lw_error *err) {
@@ -11,6 +12,7 @@ lw_status lw_invoke(lw_func *func, lw_instance *caller, lw_slot *slots, lw_error
     lw_host_ctx ctx = {func, caller, err};
     return func->host(&ctx, slots);
   }
+  if (lw_aot_module_is_compiled(func->instance->module)) return lw_aot_invoke(func, slots, err);
   return lw_interp_call(func, slots, err);
 }
 

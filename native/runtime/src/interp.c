@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot/aot.h"
 #include "code.h"
 
 /* Wasm rounds every operation separately: no fused multiply-add. */
@@ -132,23 +133,6 @@ static inline uint64_t sat_i64_u(double a) {
   if (a != a || a <= -1.0) return 0;
   if (a >= 18446744073709551616.0) return ~0ull;
   return (uint64_t)a;
-}
-
-/* ---- memory.grow ------------------------------------------------------------------------------ */
-
-static int64_t grow_memory(lw_memory *mem, uint32_t delta) {
-  uint32_t old = mem->pages;
-  if (delta == 0) return old;
-  if (delta > mem->max_pages || old > mem->max_pages - delta) return -1;
-  uint64_t new_size = (uint64_t)(old + delta) * LW_PAGE_SIZE;
-  if (new_size > SIZE_MAX) return -1;
-  uint8_t *data = realloc(mem->data, (size_t)new_size);
-  if (!data) return -1;
-  memset(data + mem->size, 0, (size_t)(new_size - mem->size));
-  mem->data = data;
-  mem->size = new_size;
-  mem->pages = old + delta;
-  return old;
 }
 
 /* ---- frames and activations ------------------------------------------------------------------- */
@@ -477,6 +461,8 @@ L_call_indirect: {
 
 do_call:
   if (UNLIKELY(callee->host != NULL)) goto call_host;
+  if (UNLIKELY(callee->instance != inst) && lw_aot_module_is_compiled(callee->instance->module))
+    goto call_host; /* compiled code: enter it through lw_aot_invoke */
   code = callee->code;
   if (UNLIKELY(callee->instance != inst)) {
     /* into another instance: the frame record keeps ours */
@@ -514,7 +500,7 @@ call_host: {
   e->act->frames = fr;
   store->call_depth = DEPTH_NOW();
   lw_host_ctx ctx = {callee, inst, e->err};
-  status = callee->host(&ctx, new_fp);
+  status = callee->host ? callee->host(&ctx, new_fp) : lw_aot_invoke(callee, new_fp, e->err);
   store->call_depth = entry_depth;
   if (UNLIKELY(status != LW_OK)) goto done;
   LOAD_MEMORY();
@@ -806,7 +792,7 @@ L_memory_size:
   WI(0, mem ? mem->pages : 0);
   NEXT(1);
 L_memory_grow: {
-  int64_t r = grow_memory(mem, RI(1));
+  int64_t r = lw_memory_grow(mem, RI(1));
   LOAD_MEMORY();
   WI(0, (uint32_t)(int32_t)r);
   NEXT(2);

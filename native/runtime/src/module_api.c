@@ -1,6 +1,7 @@
 /* The public face of modules: load (decode, validate, compile), inspect, free. */
 #include <string.h>
 
+#include "aot/aot.h"
 #include "runtime.h"
 
 lw_status lw_module_load(const uint8_t *bytes, size_t len, const lw_load_options *opts,
@@ -8,6 +9,9 @@ lw_status lw_module_load(const uint8_t *bytes, size_t len, const lw_load_options
   lw_error local_err;
   if (!err) err = &local_err;
   *out = NULL;
+  /* an AOT artifact (or a WAMR one, refused with advice) */
+  if (lw_aot_is_artifact(bytes, len) || (len >= 4 && memcmp(bytes, "\0aot", 4) == 0))
+    return lw_aot_module_load(bytes, len, opts, out, err);
   lw_module *module = NULL;
   lw_status status = lw_decode(bytes, len, opts ? opts->name : NULL, &module, err);
   if (status == LW_OK) status = lw_validate(module, err);
@@ -28,7 +32,11 @@ lw_status lw_module_validate(const uint8_t *bytes, size_t len, lw_error *err) {
   return status;
 }
 
-void lw_module_free(lw_module *module) { lw_module_destroy(module); }
+void lw_module_free(lw_module *module) {
+  if (!module) return;
+  lw_aot_module_release(module);
+  lw_module_destroy(module);
+}
 
 size_t lw_module_import_count(const lw_module *module) { return module->import_count; }
 size_t lw_module_export_count(const lw_module *module) { return module->export_count; }
