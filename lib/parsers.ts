@@ -1,7 +1,7 @@
 // Line parsers (Fluent Bit [PARSER] sections): json and regex, with Time_Key/Time_Format.
 import { EventTime } from './records/event-time.js';
-import { parseJson } from './records/native-json.js';
-import { Value, isPlainObject } from './records/values.js';
+import { jsonToMsgpack, parseJson } from './records/native-json.js';
+import { Value } from './records/values.js';
 import { LogwasmError } from './errors.js';
 
 export interface ParsedLine {
@@ -23,8 +23,11 @@ export interface ParserDefinition {
 
 export interface LineParser {
   readonly name: string;
-  /** The parsed map and its time, or null when the line does not match. */
+  /** The parsed map (a plain object) and its time, or null when the line does not match. */
   parse(line: string): ParsedLine | null;
+  /** The same as JSON text that keeps Fluent Bit's number kinds (1.0 a float), for building
+   *  records natively (chunkEntryFromJsonLine). */
+  parseToJson(line: string): ParsedJsonLine | null;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
@@ -117,21 +120,94 @@ export function parseTime(text: string, format: string): EventTime | null {
   return new EventTime(ms / 1000 - offset, nanos);
 }
 
-function convertType(value: string, type: string): Value {
+// Each parsed line is built as JSON text and read by the native parser, so that number kinds
+// are Fluent Bit's: a Types float is written with '.' ("2" -> 2.0), and a json-format line keeps
+// its own number text (1.0 stays a float).
+
+/** A value of a Types conversion as JSON text. */
+function typedJson(value: string, type: string | undefined): string {
   switch (type) {
     case 'integer': {
       const n = Number.parseInt(value, 10);
-      return Number.isNaN(n) ? value : n;
+      return Number.isNaN(n) ? JSON.stringify(value) : String(n);
     }
     case 'float': {
       const n = Number.parseFloat(value);
-      return Number.isNaN(n) ? value : n;
+      if (!Number.isFinite(n)) return JSON.stringify(value);
+      const text = String(n);
+      return /[.e]/.test(text) ? text : `${text}.0`;
     }
     case 'bool':
-      return value === 'true' ? true : value === 'false' ? false : value;
+      return value === 'true' || value === 'false' ? value : JSON.stringify(value);
     default:
-      return value;
+      return JSON.stringify(value);
   }
+}
+
+interface JsonMember {
+  key: string;
+  /** `"key":value` as written */
+  text: string;
+  /** the value as written */
+  value: string;
+}
+
+const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+
+/** The top-level members of a JSON object text that is already known to be valid (a minimal
+ *  scanner: strings and nesting, nothing else). */
+function topLevelMembers(text: string): JsonMember[] {
+  let at = 0;
+  const space = () => {
+    while (at < text.length && WHITESPACE.has(text[at])) at++;
+  };
+  const skipString = () => {
+    for (at++; at < text.length && text[at] !== '"'; at++) if (text[at] === '\\') at++;
+    at++;
+  };
+  const skipValue = () => {
+    if (text[at] === '"') return skipString();
+    if (text[at] === '{' || text[at] === '[') {
+      let depth = 0;
+      do {
+        const c = text[at];
+        if (c === '"') {
+          skipString();
+          continue;
+        }
+        if (c === '{' || c === '[') depth++;
+        else if (c === '}' || c === ']') depth--;
+        at++;
+      } while (depth > 0 && at < text.length);
+      return;
+    }
+    while (at < text.length && !WHITESPACE.has(text[at]) && text[at] !== ',' && text[at] !== '}') at++;
+  };
+  const members: JsonMember[] = [];
+  space();
+  at++; // {
+  for (;;) {
+    space();
+    if (at >= text.length || text[at] === '}') return members;
+    const keyStart = at;
+    skipString();
+    const key = JSON.parse(text.slice(keyStart, at)) as string;
+    space();
+    at++; // :
+    space();
+    const valueStart = at;
+    skipValue();
+    members.push({ key, text: text.slice(keyStart, at), value: text.slice(valueStart, at) });
+    space();
+    if (text[at] === ',') at++;
+  }
+}
+
+/** A parsed line as JSON text, with its time. */
+export interface ParsedJsonLine {
+  time?: EventTime;
+  /** The record as JSON text (Fluent Bit number kinds; read it with jsonToMsgpack). */
+  json: string;
 }
 
 /** Build a parser from its definition (regex syntax: Onigmo-style (?<name>...) groups, which
@@ -151,38 +227,49 @@ export function createParser(definition: ParserDefinition): LineParser {
     const [key, type] = item.split(':');
     if (key && type) types.set(key, type);
   }
+  const parseToJson = (line: string): ParsedJsonLine | null => {
+    let members: JsonMember[];
+    if (regex) {
+      const match = regex.exec(line);
+      if (!match) return null;
+      members = [];
+      for (const [key, value] of Object.entries(match.groups ?? {})) {
+        if (value === undefined) continue;
+        const valueJson = typedJson(value, types.get(key));
+        members.push({ key, text: `${JSON.stringify(key)}:${valueJson}`, value: valueJson });
+      }
+    } else {
+      let bytes: Uint8Array;
+      try {
+        bytes = jsonToMsgpack(line); // validates, with Fluent Bit's rules
+      } catch {
+        return null;
+      }
+      const tag = bytes[0];
+      if (!((tag >= 0x80 && tag <= 0x8f) || tag === 0xde || tag === 0xdf)) return null; // not an object
+      members = topLevelMembers(line);
+    }
+    let time: EventTime | undefined;
+    const key = definition.timeKey;
+    const timeMember = key ? members.filter((member) => member.key === key).pop() : undefined;
+    if (timeMember) {
+      const raw = timeMember.value;
+      const text = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+      const parsedTime = definition.timeFormat ? parseTime(text, definition.timeFormat) : EventTime.parse(text);
+      if (parsedTime) {
+        time = parsedTime;
+        if (!definition.timeKeep) members = members.filter((member) => member.key !== key);
+      }
+    }
+    return { time, json: `{${members.map((member) => member.text).join(',')}}` };
+  };
   return {
     name: definition.name,
+    parseToJson,
     parse(line: string): ParsedLine | null {
-      let map: { [key: string]: Value };
-      if (regex) {
-        const match = regex.exec(line);
-        if (!match) return null;
-        map = {};
-        for (const [key, value] of Object.entries(match.groups ?? {})) {
-          if (value !== undefined) map[key] = types.has(key) ? convertType(value, types.get(key)!) : value;
-        }
-      } else {
-        let parsed: Value;
-        try {
-          parsed = parseJson(line);
-        } catch {
-          return null;
-        }
-        if (!isPlainObject(parsed)) return null;
-        map = parsed;
-      }
-      let time: EventTime | undefined;
-      const key = definition.timeKey;
-      if (key && Object.prototype.hasOwnProperty.call(map, key)) {
-        const text = String(map[key]);
-        const parsedTime = definition.timeFormat ? parseTime(text, definition.timeFormat) : EventTime.parse(text);
-        if (parsedTime) {
-          time = parsedTime;
-          if (!definition.timeKeep) delete map[key];
-        }
-      }
-      return { time, body: map };
+      const parsed = parseToJson(line);
+      if (!parsed) return null;
+      return { time: parsed.time, body: parseJson(parsed.json) as { [key: string]: Value } };
     },
   };
 }

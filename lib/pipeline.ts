@@ -10,7 +10,7 @@ import { encodeChunk } from './records/chunk.js';
 import { chunkEntryFromJsonLine, chunkToJsonEvents, jsonToMsgpack } from './records/native-json.js';
 import { Filter } from './filter.js';
 import { LineParser, createParser } from './parsers.js';
-import { runWasi } from './wasi.js';
+import { runWasiLines } from './wasi.js';
 import { LogwasmConfig, PluginConfig } from './config/index.js';
 import { DateFormat, StdoutFormat, formatStdout } from './output.js';
 
@@ -150,15 +150,23 @@ export class Pipeline {
     const intervalMs = (p.interval_sec as number) * 1000 + (p.interval_nsec as number) / 1e6;
     do {
       try {
-        const records = await runWasi({
+        const { lines, now } = await runWasiLines({
           wasiPath: p.wasi_path as string,
           accessiblePaths: p.accessible_paths as string[],
           bufSize: p.buf_size as number,
-          parser,
           stackSize: p.wasm_stack_size as number,
-          onLog: (message) => this.log('error', `[input:exec_wasi:${label(input)}] ${message}`),
         });
-        if (records.length) this.emit(tag, [encodeChunk(records.map((record) => ({ time: record.time, metadata: {}, body: record.body })))]);
+        const entries: Uint8Array[] = [];
+        for (const line of lines) {
+          if (!parser) {
+            entries.push(encodeChunk([{ time: now, metadata: {}, body: { wasi_stdout: line } }]));
+            continue;
+          }
+          const entry = this.parsedEntry(parser, line, now);
+          if (entry) entries.push(entry);
+          else this.log('error', `[input:exec_wasi:${label(input)}] exec_wasi: parser '${parser.name}' could not parse line: ${JSON.stringify(line.slice(0, 200))}`);
+        }
+        this.emit(tag, entries);
       } catch (error) {
         this.log('error', `[input:exec_wasi:${label(input)}] ${(error as Error).message}`);
       }
@@ -217,12 +225,12 @@ export class Pipeline {
         if (this.stopped) break;
         if (line.trim() === '') continue;
         if (parser) {
-          const parsed = parser.parse(line);
-          if (!parsed) {
+          const entry = this.parsedEntry(parser, line, EventTime.now());
+          if (!entry) {
             this.log('error', `[input:stdin:${label(input)}] line ${lineNumber}: parser '${parser.name}' did not match`);
             continue;
           }
-          pending.push(encodeChunk([{ time: parsed.time ?? EventTime.now(), metadata: {}, body: parsed.body }]));
+          pending.push(entry);
         } else {
           try {
             pending.push(chunkEntryFromJsonLine(line));
@@ -235,6 +243,18 @@ export class Pipeline {
     } finally {
       clearInterval(timer);
       flush();
+    }
+  }
+
+  /** A line through a parser as a chunk entry, built natively from the parser's JSON text so
+   *  that number kinds survive (null when the parser rejects the line). */
+  private parsedEntry(parser: LineParser, line: string, now: EventTime): Uint8Array | null {
+    const parsed = parser.parseToJson(line);
+    if (!parsed) return null;
+    try {
+      return chunkEntryFromJsonLine(`[[${(parsed.time ?? now).toString()},{}],${parsed.json}]`);
+    } catch {
+      return null; // a time EventTime cannot hold (before 1970, after 2106)
     }
   }
 

@@ -80,10 +80,9 @@ export function preopensFor(accessiblePaths: string[]): [string, string][] {
   return accessiblePaths.map((entry) => [entry, path.resolve(entry)]);
 }
 
-/** Run the module once (instantiated afresh, stdout captured) and return its records. A trap,
- *  a missing _start or an instantiation error (e.g. a missing accessible path) rejects and
- *  emits nothing; proc_exit with any code is a normal end. */
-export async function runWasi(options: RunWasiOptions): Promise<WasiRecord[]> {
+/** Run the module once (instantiated afresh) and return its stdout split into lines (§6), with
+ *  the time they were captured. Rejects as runWasi does. */
+export async function runWasiLines(options: RunWasiOptions): Promise<{ lines: string[]; now: EventTime }> {
   const addon = loadAddon();
   if (!addon.runWasiAsync) throw new LogwasmError('this build of the logwasm addon has no WASI support', 'LOGWASM_ERR_UNSUPPORTED');
   let wasm: Buffer;
@@ -105,8 +104,15 @@ export async function runWasi(options: RunWasiOptions): Promise<WasiRecord[]> {
     stackSize: options.stackSize,
   });
   if (result.error) throw result.error;
-  const now = EventTime.now();
-  return linesToRecords(splitLines(result.stdout, options.bufSize ?? 4096), options.parser, now, options.onLog);
+  return { lines: splitLines(result.stdout, options.bufSize ?? 4096), now: EventTime.now() };
+}
+
+/** Run the module once (instantiated afresh, stdout captured) and return its records. A trap,
+ *  a missing _start or an instantiation error (e.g. a missing accessible path) rejects and
+ *  emits nothing; proc_exit with any code is a normal end. */
+export async function runWasi(options: RunWasiOptions): Promise<WasiRecord[]> {
+  const { lines, now } = await runWasiLines(options);
+  return linesToRecords(lines, options.parser, now, options.onLog);
 }
 
 export interface RunCommandOptions {

@@ -1,7 +1,10 @@
 // lib/parsers: Fluent Bit [PARSER] definitions (json, regex) with Time_Key / Time_Format / Types.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createParser, parseTime, EventTime } from '../../dist/index.js';
+import { createParser, parseTime, EventTime, jsonToMsgpack, msgpackToJson } from '../../dist/index.js';
+
+// JSON text through the filter's own parser and writer: shows the number kinds exactly
+const exact = (json) => msgpackToJson(jsonToMsgpack(json));
 
 test('parseTime: the strptime directives configs use', () => {
   assert.deepEqual(parseTime('2022-10-20T12:56:28', '%Y-%m-%dT%H:%M:%S'), new EventTime(1666270588, 0));
@@ -18,8 +21,13 @@ test('json parser: a JSON object line, with its time key taken out', () => {
   const parsed = parser.parse('{"ts":"2022-10-20T12:56:28","msg":"hi","n":1.0}');
   assert.deepEqual(parsed.time, new EventTime(1666270588, 0));
   assert.deepEqual(Object.keys(parsed.body), ['msg', 'n']);
-  // records from parsers are plain objects: 1.0 is the number 1 (JavaScript has no float kind)
+  // plain objects for JavaScript (1.0 is the number 1 there) ...
   assert.deepEqual(parsed.body, { msg: 'hi', n: 1 });
+  // ... and JSON text for records built natively, where 1.0 stays a float
+  const asJson = parser.parseToJson('{"ts":"2022-10-20T12:56:28","msg":"hi","n":1.0,"big":18446744073709551615}');
+  assert.deepEqual(asJson.time, new EventTime(1666270588, 0));
+  assert.equal(exact(asJson.json), '{"msg":"hi","n":1.0,"big":18446744073709551615}', '1.0 stays a float');
+  assert.equal(parser.parseToJson('not json'), null);
   assert.equal(parser.parse('not json'), null);
   assert.equal(parser.parse('[1,2]'), null, 'a JSON value that is not an object does not parse');
 });
@@ -38,6 +46,17 @@ test('regex parser: named groups, Types conversions, non-matching lines', () => 
   });
   const parsed = parser.parse('web-1 200 1.5 true');
   assert.deepEqual(parsed.body, { host: 'web-1', code: 200, size: 1.5, ok: true });
+  // a Types float is a float even when integral
+  assert.equal(exact(parser.parseToJson('web-1 200 2 true').json), '{"host":"web-1","code":200,"size":2.0,"ok":true}');
+  assert.equal(exact(parser.parseToJson('web-"1 200 1.5 maybe').json), '{"host":"web-\\"1","code":200,"size":1.5,"ok":"maybe"}');
   assert.equal(parser.parse('nope'), null);
   assert.throws(() => createParser({ name: 'bad', format: 'regex', regex: '(' }), /parser 'bad': invalid Regex/);
+});
+
+test('json parser: nested values, strings with braces and duplicate time keys are scanned correctly', () => {
+  const parser = createParser({ name: 'j', format: 'json', timeKey: 'ts', timeFormat: '%s' });
+  const parsed = parser.parseToJson(' { "a" : {"x":[1,{"y":"}]"}]} , "ts":"1", "s":"\\"{,", "ts" : "7" , "f":1e2 } ');
+  assert.deepEqual(parsed.time, new EventTime(7, 0), 'the last of duplicate time keys');
+  assert.equal(exact(parsed.json), '{"a":{"x":[1,{"y":"}]"}]},"s":"\\"{,","f":100.0}');
+  assert.deepEqual(parser.parse('{"ts":"3","k":[true,null]}'), { time: new EventTime(3, 0), body: { k: [true, null] } });
 });

@@ -119,3 +119,19 @@ test('exec_wasi without oneshot runs every interval until stop()', async () => {
   assert.ok(runs >= 2 && runs <= 6, `about one run per 100 ms (got ${runs} in 450 ms)`);
   assert.match(out.text(), /^\{"wasi_stdout":"argc=0"\}\n/);
 });
+
+test('stdin with a json parser: number kinds survive parser, filter and output (1.0 stays a float)', async () => {
+  const file = configFile('parsed.conf', [
+    '[PARSER]', '    Name j', '    Format json', '    Time_Key ts', '    Time_Format %s',
+    '[INPUT]', '    Name stdin', '    Tag in', '    Parser j',
+    '[FILTER]', '    Name wasm', '    Match in', `    WASM_Path ${bad('behaviours.wasm')}`, '    Function_Name filter',
+    '[OUTPUT]', '    Name stdout', '    Match in', '    Format json_lines', '    Json_Date_Format epoch', '',
+  ].join('\n'));
+  const out = collector();
+  const stdin = Readable.from(['{"ts":"1700000000","x":1.0,"big":18446744073709551615}\n', '[1,2]\n']);
+  const logs = [];
+  const pipeline = new Pipeline(loadConfig(file), { stdout: out.stream, stdin, log: (level, message) => logs.push(message) });
+  await pipeline.run();
+  assert.equal(out.text(), '{"date":1700000000,"x":1.0,"big":18446744073709551615}\n');
+  assert.ok(logs.some((line) => /line 2: parser 'j' did not match/.test(line)), logs.join('\n'));
+});
