@@ -436,3 +436,38 @@ test('deep recursion traps before the native stack runs out', () => {
   // a call-depth limit far beyond what the native stack holds: the stack-pointer check fires
   assert.equal(run(semAot, 'recurse', [0], ['--depth', '100000000']), "trap: call stack exhausted in function 'recurse'");
 });
+
+describe('the Fluent Bit example plugins run from artifacts', () => {
+  const expectedPath = path.join(root, 'examples', 'expected.json');
+  const expected = fs.existsSync(expectedPath) ? JSON.parse(fs.readFileSync(expectedPath, 'utf8')) : null;
+  let filterTest;
+  before(() => {
+    filterTest = path.join(path.dirname(runner), 'logwasm-fluentbit-test');
+    if (!process.env.LOGWASM_AOT_BUILD_DIR)
+      spawnSync('cmake', ['--build', path.dirname(runner), '-j2', '--target', 'logwasm-fluentbit-test'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+  });
+  for (const example of expected?.examples ?? []) {
+    if (example.kind !== 'filter') continue;
+    const fixture = path.join(root, example.fixture);
+    test(`${example.name}`, { skip: !fs.existsSync(fixture) && `${example.fixture} not built`, timeout: 600000 }, (t) => {
+      if (!fs.existsSync(filterTest)) {
+        t.skip('logwasm-fluentbit-test not built');
+        return;
+      }
+      // -O0 keeps the 3 MB Go plugin's compile short; the others at the default -O3
+      const artifact = compile(fixture, path.join(work, `${example.name}.lwaot`),
+        example.name === 'go_filter' ? ['-O0'] : []);
+      const input = expected.input;
+      const r = spawnSync(filterTest, ['--example', artifact, example.function, example.event_format, input.tag,
+        String(input.time.seconds), String(input.time.nanoseconds), JSON.stringify(input.body), '65536'],
+      { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const [outcome, json, hex] = r.stdout.split('\n');
+      assert.equal(outcome, 'replaced', r.stdout);
+      assert.equal(json, JSON.stringify(example.body));
+      if (example.result_msgpack_hex) assert.equal(hex, example.result_msgpack_hex);
+    });
+  }
+});
