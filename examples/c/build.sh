@@ -2,6 +2,7 @@
 # Builds the C example filters into OUT_DIR (default: test/fixtures).
 #   c_filter.wasm       -nostdlib, imports env.malloc/sprintf/puts only
 #   c_filter_wasi.wasm  wasi-libc reactor, exports malloc/free
+#   c_filter_msgpack.wasm  wasi-libc reactor, msgpack mode, exports malloc/free
 # Needs clang-14 with the wasm32 targets and wasi-libc (Debian: clang-14,
 # lld-14, wasi-libc, libclang-rt-14-dev-wasm32).
 set -euo pipefail
@@ -28,4 +29,8 @@ fi
   -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug \
   -o "$out/c_filter_wasi.wasm" "$here/c_filter_wasi.c"
 
-echo "c: built c_filter.wasm c_filter_wasi.wasm into $out"
+"$clang" --target=wasm32-wasi -mexec-model=reactor -O2 \
+  -Wl,--export=malloc -Wl,--export=free -Wl,--strip-debug \
+  -o "$out/c_filter_msgpack.wasm" "$here/c_filter_msgpack.c"
+
+echo "c: built c_filter.wasm c_filter_wasi.wasm c_filter_msgpack.wasm into $out"

@@ -129,3 +129,16 @@ test('a closed filter says so', async () => {
   assert.throws(() => filter.filterRecord('t', time, { x: 1 }), { code: 'LOGWASM_ERR_CLOSED' });
   await assert.rejects(filter.filterChunkAsync('t', encodeChunk([])), { code: 'LOGWASM_ERR_CLOSED' });
 });
+
+test('c_filter_msgpack (msgpack, C): pairs copied byte for byte, old tag/lang replaced, a non-map dropped', async () => {
+  const filter = await Filter.load({ wasmPath: fixture('c_filter_msgpack.wasm'), functionName: 'c_filter_msgpack', eventFormat: 'msgpack' });
+  const body = { lang: 'old', big: 18446744073709551615n, f: 2.5, nested: { a: [1, null, true], s: 'x'.repeat(300) }, tag: 'old' };
+  const out = filter.filterRecord('app.c', time, body);
+  assert.deepEqual(Object.keys(out), ['big', 'f', 'nested', 'tag', 'lang']);
+  assert.deepEqual(out, { big: 18446744073709551615n, f: 2.5, nested: body.nested, tag: 'app.c', lang: 'C' });
+  assert.equal(filter.filterRecord('app.c', time, [1, 2]), null, 'not a map: dropped');
+  const metrics = filter.metrics();
+  assert.equal(metrics.recordsDropped, 1);
+  assert.equal(metrics.errors, 0);
+  filter.close();
+});
