@@ -18,6 +18,7 @@
 
 #include "logwasm.h"
 #include "logwasm_wasi.h"
+#include "module.h" /* lw_valtype_name */
 
 #define EXIT_USAGE 1
 #define EXIT_TRAP 134
@@ -96,19 +97,6 @@ static uint8_t *read_file(const char *path, size_t *len, int *err_no) {
   return buf;
 }
 
-static const char *type_name(lw_valtype t) {
-  switch (t) {
-  case LW_I32: return "i32";
-  case LW_I64: return "i64";
-  case LW_F32: return "f32";
-  case LW_F64: return "f64";
-  case LW_V128: return "v128";
-  case LW_FUNCREF: return "funcref";
-  case LW_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 static bool parse_value(const char *s, lw_valtype type, lw_value *out) {
   char *end;
   errno = 0;
@@ -156,7 +144,7 @@ static void print_value(const lw_value *v) {
   case LW_F64: printf("f64:%.17g\n", v->of.f64); break;
   case LW_FUNCREF: printf("funcref:%s\n", v->of.funcref ? "func" : "null"); break;
   case LW_EXTERNREF: printf("externref:%p\n", v->of.externref); break;
-  default: printf("%s:?\n", type_name(v->type)); break;
+  default: printf("%s:?\n", lw_valtype_name(v->type)); break;
   }
 }
 
@@ -271,7 +259,7 @@ static int invoke_export(lw_instance *instance, const options *o, lw_error *err)
   for (uint32_t k = 0; k < np; k++) {
     if (!parse_value(o->argv[k + 1], pt[k], &args[k])) {
       int rc = fail(EXIT_USAGE, "argument %u of '%s' must be %s, got '%s'", k + 1, o->invoke,
-                    type_name(pt[k]), o->argv[k + 1]);
+                    lw_valtype_name(pt[k]), o->argv[k + 1]);
       free(args);
       free(results);
       return rc;

@@ -19,6 +19,7 @@
 
 #include "logwasm.h"
 #include "json.h"
+#include "module.h" /* lw_valtype_name */
 
 /* How one scalar (or one v128 lane) must look. */
 typedef enum spec_match {
@@ -334,19 +335,6 @@ static void spec_text_value(spec_text *t, const lw_value *v) {
   }
 }
 
-static const char *spec_type_name(lw_valtype t) {
-  switch (t) {
-  case LW_I32: return "i32";
-  case LW_I64: return "i64";
-  case LW_F32: return "f32";
-  case LW_F64: return "f64";
-  case LW_V128: return "v128";
-  case LW_FUNCREF: return "funcref";
-  case LW_EXTERNREF: return "externref";
-  }
-  return "?";
-}
-
 static void spec_text_lane(spec_text *t, spec_match match, uint64_t bits, uint32_t width,
                            bool is_float) {
   if (match == MATCH_NAN_CANONICAL) spec_text_add(t, "nan:canonical");
@@ -358,7 +346,7 @@ static void spec_text_lane(spec_text *t, spec_match match, uint64_t bits, uint32
 }
 
 static void spec_text_expected(spec_text *t, const spec_expected *e) {
-  spec_text_add(t, "%s:", spec_type_name(e->type));
+  spec_text_add(t, "%s:", lw_valtype_name(e->type));
   if (e->type == LW_V128) {
     spec_text_add(t, "[");
     for (uint32_t i = 0; i < e->lane_count; i++) {
