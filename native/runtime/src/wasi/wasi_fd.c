@@ -12,10 +12,8 @@
 
 #define MAX_IOVS 1024 /* IOV_MAX on Linux; more is served as a short read/write */
 
-/* Turn a guest iovec array into host iovecs pointing into guest memory (no copies). Every
- * buffer is bounds-checked. *out is malloc'd. */
-static uint16_t gather_iovs(lw_wmem m, uint32_t iovs, uint32_t count, struct iovec **out,
-                            int *out_count) {
+uint16_t lw_wasi_gather_iovs(lw_wmem m, uint32_t iovs, uint32_t count, struct iovec **out,
+                             int *out_count) {
   *out = NULL;
   *out_count = 0;
   if (!wmem_ok(m, iovs, (uint64_t)count * 8)) return W_EFAULT;
@@ -36,114 +34,71 @@ static uint16_t gather_iovs(lw_wmem m, uint32_t iovs, uint32_t count, struct iov
   return 0;
 }
 
-static lw_status fd_read(lw_host_ctx *ctx, uint64_t *slots) {
-  lw_wasi_fd *e;
-  uint16_t r = lw_wasi_fd_check(lw_wasi_from_ctx(ctx), ARG_U32(0), R_FD_READ, &e);
-  if (r) RETURN_ERRNO(r);
-  if (e->filetype == W_FILETYPE_DIRECTORY) RETURN_ERRNO(W_EISDIR);
-  lw_wmem m = lw_wasi_memory(ctx);
-  if (!wmem_ok(m, ARG_U32(3), 4)) RETURN_ERRNO(W_EFAULT);
-  struct iovec *v;
-  int n;
-  if ((r = gather_iovs(m, ARG_U32(1), ARG_U32(2), &v, &n))) RETURN_ERRNO(r);
-  lw_status wait = n ? lw_wasi_wait_stream(ctx, e, false, &r) : LW_OK;
-  if (wait != LW_OK || r) {
-    free(v);
-    if (wait != LW_OK) return wait;
-    RETURN_ERRNO(r);
-  }
-  ssize_t got;
-  do got = n ? readv(e->host_fd, v, n) : 0;
-  while (got < 0 && errno == EINTR);
-  int saved = errno;
-  free(v);
-  if (got < 0) RETURN_ERRNO(lw_wasi_errno_from_host(saved));
-  wmem_put_u32(m, ARG_U32(3), (uint32_t)got);
-  RETURN_ERRNO(0);
-}
-
-static lw_status fd_write(lw_host_ctx *ctx, uint64_t *slots) {
+/* fd_read, fd_write, fd_pread and fd_pwrite differ only in the host call: (fd, iovs,
+ * iovs_len[, offset], nbytes_ptr) -> the byte count at nbytes_ptr. Streams are waited on first
+ * (read/write only; pread/pwrite need a seekable fd), and a captured fd takes writes into the
+ * capture buffer. */
+static lw_status vectored_io(lw_host_ctx *ctx, uint64_t *slots, bool write, bool positioned) {
   lw_wasi *w = lw_wasi_from_ctx(ctx);
   lw_wasi_fd *e;
-  uint16_t r = lw_wasi_fd_check(w, ARG_U32(0), R_FD_WRITE, &e);
+  uint16_t r = lw_wasi_fd_check(w, ARG_U32(0), write ? R_FD_WRITE : R_FD_READ, &e);
   if (r) RETURN_ERRNO(r);
   if (e->filetype == W_FILETYPE_DIRECTORY) RETURN_ERRNO(W_EISDIR);
+  uint64_t offset = 0;
+  if (positioned) {
+    if (e->captured) RETURN_ERRNO(W_ESPIPE);
+    offset = ARG_U64(3);
+    if (offset > INT64_MAX) RETURN_ERRNO(W_EINVAL);
+  }
+  uint32_t nbytes_ptr = ARG_U32(positioned ? 4 : 3);
   lw_wmem m = lw_wasi_memory(ctx);
-  if (!wmem_ok(m, ARG_U32(3), 4)) RETURN_ERRNO(W_EFAULT);
+  if (!wmem_ok(m, nbytes_ptr, 4)) RETURN_ERRNO(W_EFAULT);
   struct iovec *v;
   int n;
-  if ((r = gather_iovs(m, ARG_U32(1), ARG_U32(2), &v, &n))) RETURN_ERRNO(r);
-  ssize_t put;
-  if (e->captured) {
-    put = 0;
+  if ((r = lw_wasi_gather_iovs(m, ARG_U32(1), ARG_U32(2), &v, &n))) RETURN_ERRNO(r);
+  ssize_t done;
+  if (write && e->captured) {
+    done = 0;
     for (int i = 0; i < n; i++) {
       if (!lw_wasi_capture(w, v[i].iov_base, v[i].iov_len)) {
         free(v);
         RETURN_ERRNO(W_ENOMEM);
       }
-      put += (ssize_t)v[i].iov_len;
+      done += (ssize_t)v[i].iov_len;
     }
   } else {
-    lw_status wait = n ? lw_wasi_wait_stream(ctx, e, true, &r) : LW_OK;
+    lw_status wait = n && !positioned ? lw_wasi_wait_stream(ctx, e, write, &r) : LW_OK;
     if (wait != LW_OK || r) {
       free(v);
       if (wait != LW_OK) return wait;
       RETURN_ERRNO(r);
     }
-    do put = n ? writev(e->host_fd, v, n) : 0;
-    while (put < 0 && errno == EINTR);
+    do {
+      if (!n) done = 0;
+      else if (positioned)
+        done = write ? pwritev(e->host_fd, v, n, (off_t)offset)
+                     : preadv(e->host_fd, v, n, (off_t)offset);
+      else done = write ? writev(e->host_fd, v, n) : readv(e->host_fd, v, n);
+    } while (done < 0 && errno == EINTR);
   }
   int saved = errno;
   free(v);
-  if (put < 0) RETURN_ERRNO(lw_wasi_errno_from_host(saved));
-  wmem_put_u32(m, ARG_U32(3), (uint32_t)put);
+  if (done < 0) RETURN_ERRNO(lw_wasi_errno_from_host(saved));
+  wmem_put_u32(m, nbytes_ptr, (uint32_t)done);
   RETURN_ERRNO(0);
 }
 
+static lw_status fd_read(lw_host_ctx *ctx, uint64_t *slots) {
+  return vectored_io(ctx, slots, false, false);
+}
+static lw_status fd_write(lw_host_ctx *ctx, uint64_t *slots) {
+  return vectored_io(ctx, slots, true, false);
+}
 static lw_status fd_pread(lw_host_ctx *ctx, uint64_t *slots) {
-  lw_wasi_fd *e;
-  uint16_t r = lw_wasi_fd_check(lw_wasi_from_ctx(ctx), ARG_U32(0), R_FD_READ, &e);
-  if (r) RETURN_ERRNO(r);
-  if (e->filetype == W_FILETYPE_DIRECTORY) RETURN_ERRNO(W_EISDIR);
-  if (e->captured) RETURN_ERRNO(W_ESPIPE);
-  uint64_t offset = ARG_U64(3);
-  if (offset > INT64_MAX) RETURN_ERRNO(W_EINVAL);
-  lw_wmem m = lw_wasi_memory(ctx);
-  if (!wmem_ok(m, ARG_U32(4), 4)) RETURN_ERRNO(W_EFAULT);
-  struct iovec *v;
-  int n;
-  if ((r = gather_iovs(m, ARG_U32(1), ARG_U32(2), &v, &n))) RETURN_ERRNO(r);
-  ssize_t got;
-  do got = n ? preadv(e->host_fd, v, n, (off_t)offset) : 0;
-  while (got < 0 && errno == EINTR);
-  int saved = errno;
-  free(v);
-  if (got < 0) RETURN_ERRNO(lw_wasi_errno_from_host(saved));
-  wmem_put_u32(m, ARG_U32(4), (uint32_t)got);
-  RETURN_ERRNO(0);
+  return vectored_io(ctx, slots, false, true);
 }
-
 static lw_status fd_pwrite(lw_host_ctx *ctx, uint64_t *slots) {
-  lw_wasi_fd *e;
-  uint16_t r = lw_wasi_fd_check(lw_wasi_from_ctx(ctx), ARG_U32(0), R_FD_WRITE, &e);
-  if (r) RETURN_ERRNO(r);
-  if (e->filetype == W_FILETYPE_DIRECTORY) RETURN_ERRNO(W_EISDIR);
-  if (e->captured) RETURN_ERRNO(W_ESPIPE);
-  uint64_t offset = ARG_U64(3);
-  if (offset > INT64_MAX) RETURN_ERRNO(W_EINVAL);
-  lw_wmem m = lw_wasi_memory(ctx);
-  if (!wmem_ok(m, ARG_U32(4), 4)) RETURN_ERRNO(W_EFAULT);
-  struct iovec *v;
-  int n;
-  if ((r = gather_iovs(m, ARG_U32(1), ARG_U32(2), &v, &n))) RETURN_ERRNO(r);
-  ssize_t put;
-  do put = n ? pwritev(e->host_fd, v, n, (off_t)offset) : 0;
-  while (put < 0 && errno == EINTR);
-  int saved = errno;
-  free(v);
-  if (put < 0) RETURN_ERRNO(lw_wasi_errno_from_host(saved));
-  wmem_put_u32(m, ARG_U32(4), (uint32_t)put);
-  RETURN_ERRNO(0);
+  return vectored_io(ctx, slots, true, true);
 }
 
 /* whence: preview1 numbers SET=0 CUR=1 END=2; wasi_unstable CUR=0 END=1 SET=2. */

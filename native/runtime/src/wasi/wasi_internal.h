@@ -188,6 +188,12 @@ void lw_wasi_put_filestat(lw_wmem m, uint32_t ptr, const void *host_stat, bool u
 /* Copy a guest path out of memory into a NUL-terminated host string; errno on failure
  * (FAULT, INVAL for an embedded NUL). Free with free(). */
 uint16_t lw_wasi_read_path(lw_wmem m, uint32_t ptr, uint32_t len, char **out);
+/* Turn a guest iovec array into host iovecs pointing into guest memory (no copies), every
+ * buffer bounds-checked; more than IOV_MAX (1024) is cut there, giving a short read/write.
+ * *out is malloc'd (free it); returns 0 or an errno (FAULT, NOMEM). (wasi_fd.c) */
+struct iovec;
+uint16_t lw_wasi_gather_iovs(lw_wmem m, uint32_t iovs, uint32_t count, struct iovec **out,
+                             int *out_count);
 
 /* Validate fstflags and turn (atim, mtim, fstflags) into utimensat() times: 0 or INVAL. */
 uint16_t lw_wasi_times(uint64_t atim, uint64_t mtim, uint32_t fstflags, struct timespec ts[2]);

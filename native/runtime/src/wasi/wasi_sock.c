@@ -8,8 +8,6 @@
 
 #include "wasi_internal.h"
 
-#define MAX_IOVS 1024
-
 static bool is_socket(const lw_wasi_fd *e) {
   /* borrowed stdio is never a socket to the guest (see setup_stdio) */
   return e->owned &&
@@ -25,23 +23,15 @@ static uint16_t socket_fd(lw_host_ctx *ctx, uint32_t fd, uint64_t rights, lw_was
   return 0;
 }
 
+/* The guest's iovecs as a msghdr (msg_iov malloc'd; free it after the call). */
 static uint16_t gather(lw_wmem m, uint32_t iovs, uint32_t count, struct msghdr *msg) {
   memset(msg, 0, sizeof *msg);
-  if (!wmem_ok(m, iovs, (uint64_t)count * 8)) return W_EFAULT;
-  if (count > MAX_IOVS) count = MAX_IOVS;
-  struct iovec *v = malloc((count ? count : 1) * sizeof *v);
-  if (!v) return W_ENOMEM;
-  for (uint32_t i = 0; i < count; i++) {
-    uint32_t buf = wmem_u32(m, iovs + 8 * i), len = wmem_u32(m, iovs + 8 * i + 4);
-    if (!wmem_ok(m, buf, len)) {
-      free(v);
-      return W_EFAULT;
-    }
-    v[i].iov_base = m.base + buf;
-    v[i].iov_len = len;
-  }
+  struct iovec *v;
+  int n;
+  uint16_t r = lw_wasi_gather_iovs(m, iovs, count, &v, &n);
+  if (r) return r;
   msg->msg_iov = v;
-  msg->msg_iovlen = count;
+  msg->msg_iovlen = (size_t)n;
   return 0;
 }
 
