@@ -168,6 +168,8 @@ struct lw_module {
 
   /* Compiled representation shared by all functions (optional, owned by compile.c). */
   void *compiled;
+  /* Native code when the module came from an AOT artifact (aot/aot_loader.c), else NULL. */
+  struct lw_aot_image *aot;
 };
 
 /* Type of function `index` in the module's index space. */

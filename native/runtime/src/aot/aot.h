@@ -18,7 +18,6 @@
  * compiled code. */
 lw_status lw_aot_module_load(const uint8_t *bytes, size_t len, const lw_load_options *opts,
                              lw_module **out, lw_error *err);
-bool lw_aot_module_is_compiled(const lw_module *module);
 /* Run a defined function of a compiled module (slots as in lw_call_raw). */
 lw_status lw_aot_invoke(lw_func *func, lw_slot *slots, lw_error *err);
 /* Unmap the module's code (its instances must be gone). Does not free the module itself. */
@@ -32,10 +31,12 @@ typedef struct lw_aot_image {
   size_t map_len;
   void **native;               /* defined function i -> entry */
   lw_aot_wrapper *wrapper_of;  /* defined function i -> its signature's slot wrapper */
-  struct lw_aot_image *next;
 } lw_aot_image;
 
-const lw_aot_image *lw_aot_image_of(const lw_module *module);
+static inline const lw_aot_image *lw_aot_image_of(const lw_module *module) {
+  return module->aot;
+}
+static inline bool lw_aot_module_is_compiled(const lw_module *module) { return module->aot != NULL; }
 
 /* aot_cpu.c: the architecture this runtime runs on, and whether the CPU has every feature in
  * `features` ("+a,+b,..." in LLVM's names). On failure writes the first missing one. */

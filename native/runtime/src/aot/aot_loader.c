@@ -2,8 +2,6 @@
  * decode and validate the wasm with the normal front end, then map the code: RW while copying
  * and relocating, then text RX and data R (never writable and executable at once). */
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,36 +13,7 @@
 #include "aot_abi.h"
 #include "aot_format.h"
 
-/* ---- which modules have compiled code ------------------------------------------------------- */
-
-static pthread_mutex_t images_lock = PTHREAD_MUTEX_INITIALIZER;
-static lw_aot_image *images;
-static _Atomic uint32_t image_count; /* lets processes without AOT modules skip the lock */
-
-/* Bumped whenever an image goes away, so per-thread caches of a lookup can tell they are stale
- * (a freed module's address may be reused by the next one). */
-static _Atomic uint64_t image_generation;
-
-const lw_aot_image *lw_aot_image_of(const lw_module *module) {
-  if (atomic_load_explicit(&image_count, memory_order_acquire) == 0) return NULL;
-  /* lw_invoke asks on every call from the host: answer repeated questions without the lock */
-  static _Thread_local const lw_module *cached_module;
-  static _Thread_local lw_aot_image *cached_image;
-  static _Thread_local uint64_t cached_generation;
-  uint64_t generation = atomic_load_explicit(&image_generation, memory_order_acquire);
-  if (cached_module == module && cached_generation == generation) return cached_image;
-  pthread_mutex_lock(&images_lock);
-  lw_aot_image *img = images;
-  while (img && img->module != module) img = img->next;
-  generation = atomic_load_explicit(&image_generation, memory_order_acquire);
-  pthread_mutex_unlock(&images_lock);
-  cached_module = module;
-  cached_image = img;
-  cached_generation = generation;
-  return img;
-}
-
-bool lw_aot_module_is_compiled(const lw_module *module) { return lw_aot_image_of(module) != NULL; }
+/* ---- a module's compiled code: module->aot ---------------------------------------------------- */
 
 static void image_free(lw_aot_image *img) {
   if (img->map) munmap(img->map, img->map_len);
@@ -54,17 +23,9 @@ static void image_free(lw_aot_image *img) {
 }
 
 void lw_aot_module_release(lw_module *module) {
-  pthread_mutex_lock(&images_lock);
-  lw_aot_image **link = &images;
-  while (*link && (*link)->module != module) link = &(*link)->next;
-  lw_aot_image *img = *link;
-  if (img) {
-    *link = img->next;
-    atomic_fetch_sub(&image_count, 1);
-  }
-  atomic_fetch_add(&image_generation, 1);
-  pthread_mutex_unlock(&images_lock);
-  if (img) image_free(img);
+  if (!module->aot) return;
+  image_free(module->aot);
+  module->aot = NULL;
 }
 
 /* ---- checks --------------------------------------------------------------------------------- */
@@ -397,12 +358,7 @@ lw_status lw_aot_module_load(const uint8_t *bytes, size_t len, const lw_load_opt
     lw_module_destroy(module);
     return st;
   }
-  pthread_mutex_lock(&images_lock);
-  img->next = images;
-  images = img;
-  atomic_fetch_add(&image_count, 1);
-  atomic_fetch_add(&image_generation, 1); /* a cached "not compiled" for this address is stale */
-  pthread_mutex_unlock(&images_lock);
+  module->aot = img;
   *out = module;
   return LW_OK;
 }
