@@ -12,6 +12,7 @@
 #include "fluentbit/json.h"
 #include "fluentbit/msgpack.h"
 #include "logwasm_filter.h"
+#include "../../native/runtime/tools/read_file.h"
 
 static int *checks, *failures;
 
@@ -184,19 +185,6 @@ int fluentbit_env_tests(int *checks_out, int *failures_out) {
 
 /* ---- whole filters -------------------------------------------------------------------------- */
 
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return NULL;
-  fseek(fp, 0, SEEK_END);
-  long n = ftell(fp);
-  fseek(fp, 0, SEEK_SET);
-  uint8_t *data = malloc(n > 0 ? (size_t)n : 1);
-  if (data && fread(data, 1, (size_t)n, fp) != (size_t)n) { free(data); data = NULL; }
-  fclose(fp);
-  *len = (size_t)n;
-  return data;
-}
-
 static char wat_dir[256];
 
 /* Compile test/native/wat/NAME.wat next to this source with wat2wasm. */
@@ -236,7 +224,7 @@ static lw_filter_config base_config(const char *path, const char *fn, int format
 
 static lw_status open_filter(test_filter *t, lw_filter_config c) {
   memset(t, 0, sizeof *t);
-  t->wasm = read_file(c.wasm_name, &c.wasm_len);
+  t->wasm = read_whole_file(c.wasm_name, &c.wasm_len, NULL);
   if (!t->wasm) {
     snprintf(t->err.message, sizeof t->err.message, "cannot read %s", c.wasm_name);
     return t->status = LW_ERR_IO;

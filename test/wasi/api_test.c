@@ -13,6 +13,7 @@
 
 #include "logwasm.h"
 #include "logwasm_wasi.h"
+#include "../../native/runtime/tools/read_file.h"
 
 static int passed, failed;
 
@@ -27,15 +28,6 @@ static int passed, failed;
       printf("\n");                                                                           \
     }                                                                                         \
   } while (0)
-
-static uint8_t *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  uint8_t *buf = malloc(1 << 20);
-  *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
-  fclose(f);
-  return buf;
-}
 
 static lw_wasi_config base_config(void) {
   lw_wasi_config c;
@@ -75,7 +67,7 @@ int main(int argc, char **argv) {
 
   /* a run with captured stdout, stderr into a pipe, proc_exit(3) */
   size_t len = 0;
-  uint8_t *bytes = read_all(argv[1], &len);
+  uint8_t *bytes = read_whole_file(argv[1], &len, NULL);
   if (!bytes) {
     printf("cannot read %s\n", argv[1]);
     return 2;

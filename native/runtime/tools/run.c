@@ -19,6 +19,7 @@
 #include "logwasm.h"
 #include "logwasm_wasi.h"
 #include "module.h" /* lw_valtype_name */
+#include "read_file.h"
 
 #define EXIT_USAGE 1
 #define EXIT_TRAP 134
@@ -65,36 +66,6 @@ static bool parse_u64(const char *s, uint64_t *out) {
   if (errno || *end) return false;
   *out = v;
   return true;
-}
-
-static uint8_t *read_file(const char *path, size_t *len, int *err_no) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    *err_no = errno;
-    return NULL;
-  }
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (n < cap) {
-      if (ferror(f)) {
-        *err_no = errno ? errno : EIO;
-        free(buf);
-        buf = NULL;
-      }
-      break;
-    }
-    cap *= 2;
-    uint8_t *bigger = realloc(buf, cap);
-    if (!bigger) free(buf);
-    buf = bigger;
-  }
-  if (!buf && !*err_no) *err_no = ENOMEM;
-  fclose(f);
-  *len = n;
-  return buf;
 }
 
 static bool parse_value(const char *s, lw_valtype type, lw_value *out) {
@@ -288,7 +259,7 @@ int main(int argc, char **argv) {
 
   size_t len = 0;
   int read_errno = 0;
-  uint8_t *bytes = read_file(o.module_path, &len, &read_errno);
+  uint8_t *bytes = read_whole_file(o.module_path, &len, &read_errno);
   if (!bytes) return fail(EXIT_USAGE, "cannot read '%s': %s", o.module_path, strerror(read_errno));
 
   lw_error err;

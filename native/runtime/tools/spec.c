@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include "logwasm.h"
+#include "read_file.h"
 #include "spec/json.h"
 #include "spec/values.h"
 
@@ -183,27 +184,6 @@ static bool define_spectest(spec_run *run) {
 
 /* ---- modules --------------------------------------------------------------------------------- */
 
-static bool read_file(const char *path, uint8_t **bytes, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return false;
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  while (buf) {
-    n += fread(buf + n, 1, cap - n, f);
-    if (n < cap) break;
-    uint8_t *grown = realloc(buf, cap * 2);
-    if (!grown) { free(buf); buf = NULL; break; }
-    buf = grown;
-    cap *= 2;
-  }
-  bool ok = buf && !ferror(f);
-  fclose(f);
-  if (!ok) { free(buf); return false; }
-  *bytes = buf;
-  *len = n;
-  return true;
-}
-
 /* Which file a module command loads: its .wasm, or with --artifacts SUFFIX (the AOT tier) the
  * compiled artifact beside it, "x.3.wasm" -> "x.3<SUFFIX>". Modules that must be rejected
  * (assert_invalid, assert_malformed) are always loaded from the .wasm: there is no artifact of
@@ -229,7 +209,7 @@ static lw_status load_module(spec_run *run, const json_value *cmd, module_source
     size_t stem = strlen(path);
     if (stem > 5 && strcmp(path + stem - 5, ".wasm") == 0) stem -= 5;
     snprintf(artifact, sizeof artifact, "%.*s%s", (int)stem, path, run->artifact_suffix);
-    if (!read_file(artifact, &bytes, &len)) {
+    if (!(bytes = read_whole_file(artifact, &len, NULL))) {
       /* No artifact: the compiler refused the module. Load the .wasm to tell a SIMD module
        * (skipped like in the interpreter) from a compiler failure. */
       lw_status status = load_module(run, cmd, FROM_WASM, out, err);
@@ -242,7 +222,7 @@ static lw_status load_module(spec_run *run, const json_value *cmd, module_source
       }
       return status;
     }
-  } else if (!read_file(path, &bytes, &len)) {
+  } else if (!(bytes = read_whole_file(path, &len, NULL))) {
     snprintf(err->message, sizeof err->message, "cannot read %.400s", path);
     return err->status = LW_ERR_IO;
   }
@@ -736,7 +716,7 @@ int main(int argc, char **argv) {
 
   uint8_t *text;
   size_t text_len;
-  if (!read_file(run.json_path, &text, &text_len)) {
+  if (!(text = read_whole_file(run.json_path, &text_len, NULL))) {
     fprintf(stderr, "logwasm-spec: cannot read %s\n", run.json_path);
     return 2;
   }
