@@ -616,56 +616,36 @@ L_i64_div_s_si: WL(0, (int64_t)RL(1) / (int64_t)OFF(2)); NEXT(3);
 L_i64_div_u_si: WL(0, RL(1) / IMML(2)); NEXT(3);
 L_i64_rem_s_si: WL(0, (int64_t)RL(1) % (int64_t)OFF(2)); NEXT(3);
 L_i64_rem_u_si: WL(0, RL(1) % IMML(2)); NEXT(3);
-L_i32_div_s: {
-  int32_t a = (int32_t)RI(1), b = (int32_t)RI(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  if (UNLIKELY(a == INT32_MIN && b == -1)) TRAP(LW_TRAP_INTEGER_OVERFLOW);
-  WI(0, a / b);
-  NEXT(3);
-}
-L_i32_div_u: {
-  uint32_t a = RI(1), b = RI(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  WI(0, a / b);
-  NEXT(3);
-}
-L_i32_rem_s: {
-  int32_t a = (int32_t)RI(1), b = (int32_t)RI(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  WI(0, b == -1 ? 0 : a % b);
-  NEXT(3);
-}
-L_i32_rem_u: {
-  uint32_t a = RI(1), b = RI(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  WI(0, a % b);
-  NEXT(3);
-}
-L_i64_div_s: {
-  int64_t a = (int64_t)RL(1), b = (int64_t)RL(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  if (UNLIKELY(a == INT64_MIN && b == -1)) TRAP(LW_TRAP_INTEGER_OVERFLOW);
-  WL(0, a / b);
-  NEXT(3);
-}
-L_i64_div_u: {
-  uint64_t a = RL(1), b = RL(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  WL(0, a / b);
-  NEXT(3);
-}
-L_i64_rem_s: {
-  int64_t a = (int64_t)RL(1), b = (int64_t)RL(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  WL(0, b == -1 ? 0 : a % b);
-  NEXT(3);
-}
-L_i64_rem_u: {
-  uint64_t a = RL(1), b = RL(2);
-  if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);
-  WL(0, a % b);
-  NEXT(3);
-}
+  /* Division by a register, i32 and i64 alike: 0 traps; MIN / -1 overflows and traps, while
+   * MIN % -1 is 0 (C leaves both undefined, hence the explicit -1 cases). */
+#define DIV_REM(bits, rd, wr, stype, utype, smin)                           \
+  L_i##bits##_div_s : {                                                     \
+    stype a = (stype)rd(1), b = (stype)rd(2);                               \
+    if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);             \
+    if (UNLIKELY(a == (smin) && b == -1)) TRAP(LW_TRAP_INTEGER_OVERFLOW);   \
+    wr(0, a / b);                                                           \
+    NEXT(3);                                                                \
+  }                                                                         \
+  L_i##bits##_div_u : {                                                     \
+    utype a = rd(1), b = rd(2);                                             \
+    if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);             \
+    wr(0, a / b);                                                           \
+    NEXT(3);                                                                \
+  }                                                                         \
+  L_i##bits##_rem_s : {                                                     \
+    stype a = (stype)rd(1), b = (stype)rd(2);                               \
+    if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);             \
+    wr(0, b == -1 ? 0 : a % b);                                             \
+    NEXT(3);                                                                \
+  }                                                                         \
+  L_i##bits##_rem_u : {                                                     \
+    utype a = rd(1), b = rd(2);                                             \
+    if (UNLIKELY(b == 0)) TRAP(LW_TRAP_INTEGER_DIVIDE_BY_ZERO);             \
+    wr(0, a % b);                                                           \
+    NEXT(3);                                                                \
+  }
+  DIV_REM(32, RI, WI, int32_t, uint32_t, INT32_MIN)
+  DIV_REM(64, RL, WL, int64_t, uint64_t, INT64_MIN)
 
   /* Trapping truncations: NaN is an invalid conversion, anything that does not fit after
    * truncation toward zero an overflow. Bounds are exclusive, exactly representable. */
