@@ -676,31 +676,23 @@ L_i64_trunc_sat_f64_s: WL(0, sat_i64_s(RD(1))); NEXT(2);
 L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
 
   /* ---- memory ---- */
-#define LOAD(name, bytes, ctype, conv)                       \
-  L_##name : {                                               \
-    uint64_t ea = (uint64_t)RI(1) + U32(2);                  \
-    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
-    ctype v;                                                 \
-    memcpy(&v, mb + ea, sizeof v);                           \
-    SL(0) = (conv);                                          \
-    NEXT(3);                                                 \
-  }                                                          \
-  L_##name##_d : {                                           \
-    uint64_t ea = (uint64_t)(uint32_t)(RI(1) + U32(3)) + U32(2); \
-    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
-    ctype v;                                                 \
-    memcpy(&v, mb + ea, sizeof v);                           \
-    SL(0) = (conv);                                          \
-    NEXT(4);                                                 \
-  }                                                          \
-  L_##name##_x : {                                           \
-    uint64_t ea = (uint64_t)(uint32_t)(RI(1) + RI(3)) + U32(2); \
-    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
-    ctype v;                                                 \
-    memcpy(&v, mb + ea, sizeof v);                           \
-    SL(0) = (conv);                                          \
-    NEXT(4);                                                 \
+  /* Each access comes in three addressing forms that differ only in the effective address:
+   * base register + offset; _d: base + a constant displacement folded from an i32.add
+   * (wrapping at 32 bits as the add did) + offset; _x: base + an index register, likewise,
+   * + offset. */
+#define LOAD_AT(label, ea_expr, bytes, ctype, conv, len) \
+  L_##label : {                                          \
+    uint64_t ea = (ea_expr);                             \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;   \
+    ctype v;                                             \
+    memcpy(&v, mb + ea, sizeof v);                       \
+    SL(0) = (conv);                                      \
+    NEXT(len);                                           \
   }
+#define LOAD(name, bytes, ctype, conv)                                                     \
+  LOAD_AT(name, (uint64_t)RI(1) + U32(2), bytes, ctype, conv, 3)                          \
+  LOAD_AT(name##_d, (uint64_t)(uint32_t)(RI(1) + U32(3)) + U32(2), bytes, ctype, conv, 4) \
+  LOAD_AT(name##_x, (uint64_t)(uint32_t)(RI(1) + RI(3)) + U32(2), bytes, ctype, conv, 4)
   LOAD(i32_load, 4, uint32_t, v)
   LOAD(i64_load, 8, uint64_t, v)
   LOAD(f32_load, 4, uint32_t, v)
@@ -715,28 +707,18 @@ L_i64_trunc_sat_f64_u: WL(0, sat_i64_u(RD(1))); NEXT(2);
   LOAD(i64_load16_u, 2, uint16_t, (uint64_t)v)
   LOAD(i64_load32_s, 4, int32_t, (uint64_t)(int64_t)v)
   LOAD(i64_load32_u, 4, uint32_t, (uint64_t)v)
-#define STORE(name, bytes, ctype)                            \
-  L_##name : {                                               \
-    uint64_t ea = (uint64_t)RI(0) + U32(2);                  \
-    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
-    ctype v = (ctype)SL(1);                                  \
-    memcpy(mb + ea, &v, sizeof v);                           \
-    NEXT(3);                                                 \
-  }                                                          \
-  L_##name##_d : {                                           \
-    uint64_t ea = (uint64_t)(uint32_t)(RI(0) + U32(3)) + U32(2); \
-    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
-    ctype v = (ctype)SL(1);                                  \
-    memcpy(mb + ea, &v, sizeof v);                           \
-    NEXT(4);                                                 \
-  }                                                          \
-  L_##name##_x : {                                           \
-    uint64_t ea = (uint64_t)(uint32_t)(RI(0) + RI(3)) + U32(2); \
-    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory;       \
-    ctype v = (ctype)SL(1);                                  \
-    memcpy(mb + ea, &v, sizeof v);                           \
-    NEXT(4);                                                 \
+#define STORE_AT(label, ea_expr, bytes, ctype, len)    \
+  L_##label : {                                        \
+    uint64_t ea = (ea_expr);                           \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory; \
+    ctype v = (ctype)SL(1);                            \
+    memcpy(mb + ea, &v, sizeof v);                     \
+    NEXT(len);                                         \
   }
+#define STORE(name, bytes, ctype)                                                     \
+  STORE_AT(name, (uint64_t)RI(0) + U32(2), bytes, ctype, 3)                          \
+  STORE_AT(name##_d, (uint64_t)(uint32_t)(RI(0) + U32(3)) + U32(2), bytes, ctype, 4) \
+  STORE_AT(name##_x, (uint64_t)(uint32_t)(RI(0) + RI(3)) + U32(2), bytes, ctype, 4)
   STORE(i32_store, 4, uint32_t)
   STORE(i64_store, 8, uint64_t)
   STORE(f32_store, 4, uint32_t)
