@@ -184,6 +184,12 @@ static bool define_spectest(spec_run *run) {
 
 /* ---- modules --------------------------------------------------------------------------------- */
 
+/* A module given in the text format (wast2json's .wat files): this runner loads binaries only. */
+static bool is_text_module(const json_value *cmd) {
+  const char *module_type = json_get_string(cmd, "module_type");
+  return module_type && strcmp(module_type, "text") == 0;
+}
+
 /* Which file a module command loads: its .wasm, or with --artifacts SUFFIX (the AOT tier) the
  * compiled artifact beside it, "x.3.wasm" -> "x.3<SUFFIX>". Modules that must be rejected
  * (assert_invalid, assert_malformed) are always loaded from the .wasm: there is no artifact of
@@ -289,8 +295,7 @@ static void cmd_module(spec_run *run, const json_value *cmd, spec_result *r) {
     spec_fail(r, "out of memory in the runner");
     return;
   }
-  const char *module_type = json_get_string(cmd, "module_type");
-  if (module_type && strcmp(module_type, "text") == 0) {
+  if (is_text_module(cmd)) {
     m->state = MODULE_SKIPPED;
     spec_skip(r, m->skip_reason = REASON_TEXT);
     return;
@@ -526,8 +531,7 @@ static void check_trap(const json_value *cmd, lw_status status, const lw_error *
 static void cmd_assert_trap(spec_run *run, const json_value *cmd, spec_result *r) {
   if (json_get(cmd, "filename")) {
     /* assert_trap on a module: it must load and link, then trap while instantiating. */
-    const char *module_type = json_get_string(cmd, "module_type");
-    if (module_type && strcmp(module_type, "text") == 0) {
+    if (is_text_module(cmd)) {
       spec_skip(r, REASON_TEXT);
       return;
     }
@@ -566,8 +570,7 @@ static void cmd_assert_exhaustion(spec_run *run, const json_value *cmd, spec_res
  * kind or wording is noted for --verbose. */
 static void cmd_assert_rejected(spec_run *run, const json_value *cmd, spec_result *r,
                                 lw_status wanted) {
-  const char *module_type = json_get_string(cmd, "module_type");
-  if (module_type && strcmp(module_type, "text") == 0) {
+  if (is_text_module(cmd)) {
     spec_skip(r, REASON_TEXT);
     return;
   }
@@ -597,8 +600,7 @@ static void cmd_assert_rejected(spec_run *run, const json_value *cmd, spec_resul
  * instantiating it fails that way. */
 static void cmd_assert_instantiate_fails(spec_run *run, const json_value *cmd, spec_result *r,
                                          lw_status wanted) {
-  const char *module_type = json_get_string(cmd, "module_type");
-  if (module_type && strcmp(module_type, "text") == 0) {
+  if (is_text_module(cmd)) {
     spec_skip(r, REASON_TEXT);
     return;
   }
