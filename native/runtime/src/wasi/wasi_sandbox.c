@@ -56,6 +56,14 @@ static char *splice_link(const char *target, size_t target_len, const char *rest
   return out;
 }
 
+/* A symlink's target (n bytes) that cannot be followed: an empty one names nothing (NOENT),
+ * an absolute one would leave the sandbox (NOTCAPABLE). 0 when it can be. */
+static uint16_t link_target_error(const char *target, ssize_t n) {
+  if (n == 0) return W_ENOENT;
+  if (target[0] == '/') return W_ENOTCAPABLE;
+  return 0;
+}
+
 /* Read the symlink (dirfd, name). Returns its length, or -1 with errno set. */
 static ssize_t read_link(int dirfd, const char *name, char *buf, size_t cap) {
   ssize_t n = readlinkat(dirfd, name, buf, cap);
@@ -144,14 +152,7 @@ uint16_t lw_sandbox_resolve(int base_fd, const char *path, size_t path_len, bool
             result = lw_wasi_errno_from_host(errno);
             break;
           }
-          if (n == 0) {
-            result = W_ENOENT;
-            break;
-          }
-          if (link_buf[0] == '/') {
-            result = W_ENOTCAPABLE;
-            break;
-          }
+          if ((result = link_target_error(link_buf, n))) break;
           /* keep the trailing slash: the target must then be a directory */
           char *next = malloc((size_t)n + 2);
           if (next) {
@@ -196,14 +197,7 @@ uint16_t lw_sandbox_resolve(int base_fd, const char *path, size_t path_len, bool
           result = W_ELOOP;
           break;
         }
-        if (n == 0) {
-          result = W_ENOENT;
-          break;
-        }
-        if (link_buf[0] == '/') {
-          result = W_ENOTCAPABLE;
-          break;
-        }
+        if ((result = link_target_error(link_buf, n))) break;
         char *next = splice_link(link_buf, (size_t)n, work + after, len - after);
         if (!next) {
           result = W_ENOMEM;
