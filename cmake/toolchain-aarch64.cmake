@@ -1,4 +1,4 @@
-# Cross-compiling the addon for linux-arm64 with Debian's gcc-aarch64-linux-gnu.
+# Cross-compiling for linux-arm64 (the runtime, its tools and the addon) with Debian's gcc-aarch64-linux-gnu.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)

@@ -30,13 +30,12 @@ function buildTools() {
     const dir = process.env.LOGWASM_AOT_BUILD_DIR;
     return [path.join(dir, 'logwasm-aotc'), path.join(dir, 'logwasm-aot-run')];
   }
-  const dir = path.join(root, 'build', 'aot');
-  execFileSync('cmake', ['-S', path.join(here, 'cmake'), '-B', dir, '-DCMAKE_BUILD_TYPE=Release'], {
+  // the project's own build (npm run build:runtime), brought up to date
+  const dir = path.join(root, 'build', 'runtime');
+  execFileSync('cmake', ['-S', root, '-B', dir, '-DCMAKE_BUILD_TYPE=Release'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  execFileSync('cmake', ['--build', dir, '-j2', '--target', 'logwasm-aotc', 'logwasm-aot-run'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync('cmake', ['--build', dir, '-j2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   return [path.join(dir, 'logwasm-aotc'), path.join(dir, 'logwasm-aot-run')];
 }
 
@@ -368,7 +367,7 @@ describe('aarch64 code under qemu', () => {
   const qemu = (cpu) => ['qemu-aarch64', '-cpu', cpu, '-L', '/usr/aarch64-linux-gnu', qemuRunner];
 
   test('cross-built runner runs cortex-a57 code', { skip: !ready && 'needs qemu-aarch64 and gcc-aarch64-linux-gnu' }, () => {
-    qemuRunner = execFileSync(path.join(here, 'build-aarch64.sh'), [path.join(root, 'build', 'aot-aarch64')], {
+    qemuRunner = execFileSync(path.join(here, 'build-aarch64.sh'), [path.join(root, 'build', 'runtime-aarch64')], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }).trim();
@@ -382,25 +381,15 @@ describe('aarch64 code under qemu', () => {
       assert.equal(run(kernels, name, [arg], [], qemu('cortex-a57')), native(name, arg), name);
   });
 
-  // about a minute of qemu: only with LOGWASM_AOT_FULL=1 (CI, or before committing AOT changes)
-  const full = process.env.LOGWASM_AOT_FULL === '1';
+  // npm run spec -- --tier aot --arch aarch64: cortex-a57 code on an emulated cortex-a57
   test('the spec testsuite passes on aarch64 code', {
-    skip: (!ready && 'needs qemu-aarch64') || (!full && 'set LOGWASM_AOT_FULL=1 to run'),
-    timeout: 900000,
+    skip: !ready && 'needs qemu-aarch64', timeout: 900000,
   }, (t) => {
-    const suite = process.env.WASM_TESTSUITE ?? path.resolve(root, '..', 'shared', 'wasm-testsuite');
-    if (!fs.existsSync(suite) || !fs.existsSync(path.join(root, 'test', 'spec', 'run.mjs'))) {
-      t.skip('no testsuite');
+    if (!qemuRunner) {
+      t.skip('the cross-built runner is missing (see the test above)');
       return;
     }
-    const specRunner = path.join(path.dirname(qemuRunner), 'logwasm-spec-aot');
-    const r = spawnSync('node', [path.join(root, 'test', 'spec', 'run.mjs'), '--tier', 'interp',
-      '--arch', 'aarch64', '--runner', specRunner], { encoding: 'utf8', env: { ...process.env, LOGWASM_AOTC: aotc } });
-    const summary = r.stdout.trim().split('\n').pop();
-    const m = /^spec: (\d+) passed, (\d+) failed/.exec(summary);
-    assert.ok(m, `unexpected spec output: ${r.stdout.slice(-2000)}${r.stderr}`);
-    assert.equal(Number(m[2]), 0, r.stdout.slice(-4000));
-    assert.ok(Number(m[1]) > 20000, summary);
+    assertSpecPasses(['--tier', 'aot', '--arch', 'aarch64', '--aotc', aotc], t);
   });
 
   test('code for a newer core is refused on cortex-a57', { skip: !ready && 'needs qemu-aarch64' }, () => {
@@ -412,23 +401,27 @@ describe('aarch64 code under qemu', () => {
   });
 });
 
-describe('the WebAssembly spec testsuite on compiled code', () => {
+// Runs test/spec/run.mjs with args and asserts its closing line reports no failure.
+function assertSpecPasses(args, t) {
   const suite = process.env.WASM_TESTSUITE ?? path.resolve(root, '..', 'shared', 'wasm-testsuite');
-  const ready = fs.existsSync(suite) && fs.existsSync(path.join(root, 'test', 'spec', 'run.mjs'));
-  test('every non-SIMD assertion passes', { skip: !ready && 'no testsuite', timeout: 900000 }, () => {
-    const specRunner = path.join(path.dirname(runner), 'logwasm-spec-aot');
-    if (!process.env.LOGWASM_AOT_BUILD_DIR)
-      execFileSync('cmake', ['--build', path.dirname(runner), '-j2', '--target', 'logwasm-spec-aot'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-    // run.mjs has no AOT tier of its own yet; --runner swaps in the AOT spec runner
-    const r = spawnSync('node', [path.join(root, 'test', 'spec', 'run.mjs'), '--tier', 'interp',
-      '--runner', specRunner], { encoding: 'utf8', env: { ...process.env, LOGWASM_AOTC: aotc } });
-    const summary = r.stdout.trim().split('\n').pop();
-    const m = /^spec: (\d+) passed, (\d+) failed/.exec(summary);
-    assert.ok(m, `unexpected spec output: ${r.stdout.slice(-2000)}${r.stderr}`);
-    assert.equal(Number(m[2]), 0, r.stdout.slice(-4000));
-    assert.ok(Number(m[1]) > 20000, summary);
+  if (!fs.existsSync(suite)) {
+    t.skip(`no testsuite at ${suite}`);
+    return;
+  }
+  const r = spawnSync('node', [path.join(root, 'test', 'spec', 'run.mjs'), ...args], { encoding: 'utf8' });
+  const summary = r.stdout.trim().split('\n').pop();
+  t.diagnostic(summary);
+  const m = /^spec: (\d+) passed, (\d+) failed/.exec(summary);
+  assert.ok(m, `unexpected spec output: ${r.stdout.slice(-2000)}${r.stderr}`);
+  assert.equal(Number(m[2]), 0, r.stdout.slice(-4000));
+  assert.ok(Number(m[1]) > 20000, summary);
+  assert.equal(r.status, 0, r.stderr);
+}
+
+describe('the WebAssembly spec testsuite on compiled code', () => {
+  // npm run spec -- --tier aot
+  test('every non-SIMD assertion passes', { timeout: 900000 }, (t) => {
+    assertSpecPasses(['--tier', 'aot', '--aotc', aotc], t);
   });
 });
 

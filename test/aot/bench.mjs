@@ -18,7 +18,7 @@ const opt = (name, dflt) => {
   return i >= 0 ? args[i + 1] : dflt;
 };
 const repeat = Number(opt('--repeat', 3));
-const buildDir = opt('--build-dir', path.join(root, 'build', 'aot'));
+const buildDir = opt('--build-dir', path.join(root, 'build', 'runtime'));
 const aotc = path.join(buildDir, 'logwasm-aotc');
 const runner = path.join(buildDir, 'logwasm-aot-run');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'logwasm-bench-'));

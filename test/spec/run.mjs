@@ -5,14 +5,14 @@
 //
 //   node test/spec/run.mjs --tier interp [--arch x86_64|aarch64] [--filter NAME]... [--verbose]
 //                          [--runner PATH] [--jobs 1|2] [--timeout SECONDS]
-//                          [--expected-failures FILE] [--aotc PATH]
+//                          [--expected-failures FILE] [--aotc PATH] [--cpu NAME]
 //
 // --tier aot compiles each instantiated module with logwasm-aotc (--aotc, $LOGWASM_AOTC,
-// build/runtime/ or build/aot/) to x.N.<arch>.lwaot beside its .wasm and runs the logwasm-spec of
-// the compiler's build directory with --artifacts (or, when that directory has it,
-// logwasm-spec-aot, which compiles each module itself); without a compiler it says the tier
-// isn't built.
-//
+// build/runtime/ or build/aot/) to x.N.<arch>[.<cpu>].lwaot beside its .wasm and runs
+// logwasm-spec with --artifacts, so the runtime loads the compiled code. --arch aarch64 runs the
+// cross-built runner (npm run build:runtime:aarch64) under qemu-aarch64 with code compiled for
+// --cpu (default cortex-a57, emulated as that CPU). Without a compiler it says the tier isn't
+// built.
 // Testsuite: $WASM_TESTSUITE, else ../shared/wasm-testsuite beside the repository; when neither
 // exists the run is skipped (exit 0). Runner: --runner, else $LOGWASM_SPEC, else
 // build/runtime/logwasm-spec. Conversion cache: build/spec-cache, or $LOGWASM_SPEC_CACHE.
@@ -42,7 +42,7 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const opts = { tier: 'interp', arch: hostArch(), filters: [], verbose: false, runner: null, aotc: null,
+  const opts = { tier: 'interp', arch: hostArch(), filters: [], verbose: false, runner: null, aotc: null, cpu: undefined,
     jobs: MAX_JOBS, timeoutSeconds: 900, expectedFailures: defaultExpectedFailures };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -56,6 +56,7 @@ function parseArgs(argv) {
     else if (arg === '--verbose' || arg === '-v') opts.verbose = true;
     else if (arg === '--runner') opts.runner = value();
     else if (arg === '--aotc') opts.aotc = value();
+    else if (arg === '--cpu') opts.cpu = value();
     else if (arg === '--jobs') opts.jobs = Math.max(1, Math.min(MAX_JOBS, Number(value()) || 1));
     else if (arg === '--timeout') opts.timeoutSeconds = Number(value());
     else if (arg === '--expected-failures') opts.expectedFailures = path.resolve(value());
@@ -65,6 +66,9 @@ function parseArgs(argv) {
   if (!['interp', 'aot'].includes(opts.tier)) usage(`unknown tier '${opts.tier}' (interp or aot)`);
   if (!['x86_64', 'aarch64'].includes(opts.arch)) usage(`unknown arch '${opts.arch}'`);
   if (!(opts.timeoutSeconds > 0)) usage('--timeout needs a positive number of seconds');
+  // The ARM boards Fluent Bit users compile for (flb-wamrc --cpu=cortex-a57): code for that CPU,
+  // run on an emulated one. On the host, the compiler's default CPU.
+  if (opts.cpu === undefined) opts.cpu = opts.arch === 'aarch64' && hostArch() !== 'aarch64' ? 'cortex-a57' : null;
   return opts;
 }
 
@@ -232,13 +236,11 @@ function findAotCompiler(opts) {
 function runnerFor(opts, aotc) {
   const explicit = opts.runner ?? process.env.LOGWASM_SPEC;
   const crossArch = opts.arch !== hostArch();
-  // The AOT tier needs a runner whose runtime has the artifact loader: one built with the
-  // compiler (for another architecture: the same build directory name with -<arch>). There,
-  // logwasm-spec-aot (spec.c with loads and calls redirected to the AOT tier, native/aotc/runner)
-  // is preferred while lw_module_load/lw_invoke don't dispatch to compiled code themselves.
+  // The AOT tier needs a runner built with the compiler (for another architecture: the same
+  // build directory name with -<arch>, e.g. build/runtime-aarch64).
   const buildDir = aotc ? path.basename(path.dirname(aotc)) : 'runtime';
   const dir = path.join(repoRoot, 'build', crossArch ? `${buildDir}-${opts.arch}` : buildDir);
-  const names = aotc ? ['logwasm-spec-aot', 'logwasm-spec'] : ['logwasm-spec'];
+  const names = ['logwasm-spec'];
   const runner = path.resolve(explicit ??
     names.map((n) => path.join(dir, n)).find((p) => fs.existsSync(p)) ?? path.join(dir, names.at(-1)));
   if (!fs.existsSync(runner)) {
@@ -255,15 +257,16 @@ function runnerFor(opts, aotc) {
     console.error(`spec: --arch ${opts.arch} needs ${qemu} (apt-get install qemu-user)`);
     process.exit(2);
   }
-  return [qemu, '-L', `/usr/${opts.arch}-linux-gnu`, runner];
+  return [qemu, ...(opts.cpu ? ['-cpu', opts.cpu] : []), '-L', `/usr/${opts.arch}-linux-gnu`, runner];
 }
 
 // The AOT tier: compile every module a file instantiates to <x.N>.<arch>.lwaot beside its .wasm
 // (again only when the .wasm or the compiler is newer). Modules that must be rejected are not
 // compiled; the runner loads those from the .wasm. Returns the compiler's refusals, by file.
+const artifactSuffix = (arch, cpu) => `.${arch}${cpu ? `.${cpu}` : ''}.lwaot`;
 const INSTANTIATED = new Set(['module', 'assert_trap', 'assert_uninstantiable', 'assert_unlinkable']);
 
-async function compileArtifacts(aotc, jsonPath, arch) {
+async function compileArtifacts(aotc, jsonPath, arch, cpu) {
   const dir = path.dirname(jsonPath);
   const { commands } = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
   const files = [...new Set(commands
@@ -273,14 +276,14 @@ async function compileArtifacts(aotc, jsonPath, arch) {
   const refused = [];
   for (const file of files) {
     const wasm = path.join(dir, file);
-    const artifact = path.join(dir, `${file.replace(/\.wasm$/, '')}.${arch}.lwaot`);
+    const artifact = path.join(dir, `${file.replace(/\.wasm$/, '')}${artifactSuffix(arch, cpu)}`);
     try {
       const built = fs.statSync(artifact).mtimeMs;
       if (built >= fs.statSync(wasm).mtimeMs && built >= compilerTime) continue;
     } catch { /* not compiled yet */ }
     fs.rmSync(artifact, { force: true });
     const message = await new Promise((resolve) => {
-      const child = spawn(aotc, ['--target', arch, '-o', artifact, wasm], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(aotc, ['--target', arch, ...(cpu ? ['--cpu', cpu] : []), '-o', artifact, wasm], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
       child.on('error', (e) => resolve(e.message));
@@ -319,12 +322,9 @@ async function main() {
     return 2;
   }
   const runnerCommand = runnerFor(opts, aotc);
-  // logwasm-spec-aot compiles each module itself (with $LOGWASM_AOTC); logwasm-spec loads the
-  // artifacts compiled here beforehand.
-  const selfCompiling = aotc && path.basename(runnerCommand.at(-1)).startsWith('logwasm-spec-aot');
-  if (selfCompiling) process.env.LOGWASM_AOTC = aotc;
-  const precompile = aotc && !selfCompiling;
-  const runnerArgs = precompile ? ['--artifacts', `.${opts.arch}.lwaot`] : [];
+  // logwasm-spec loads the artifacts compiled here beforehand.
+  const precompile = Boolean(aotc);
+  const runnerArgs = precompile ? ['--artifacts', artifactSuffix(opts.arch, opts.cpu)] : [];
   const expected = loadExpectedFailures(opts.expectedFailures, opts.tier, opts.arch);
   const names = selectFiles(suite.dir, opts.filters);
   if (names.length === 0) {
@@ -352,7 +352,7 @@ async function main() {
         results[index] = { name, passed: 0, failed: 1, skipped: 0, failures: [], notes: [],
           skipReasons: {}, problem: converted.error, refused: [] };
       } else {
-        const refused = precompile ? await compileArtifacts(aotc, converted.jsonPath, opts.arch) : [];
+        const refused = precompile ? await compileArtifacts(aotc, converted.jsonPath, opts.arch, opts.cpu) : [];
         results[index] = await runFile([...runnerCommand, ...runnerArgs], converted.jsonPath, name,
           opts.timeoutSeconds);
         results[index].refused = refused;
