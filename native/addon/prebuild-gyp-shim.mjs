@@ -2,7 +2,7 @@
 // prebuildify drives node-gyp ("rebuild --target=X --arch=Y --release"); this package builds
 // with cmake-js, so prebuildify is pointed here (--node-gyp) and this runs the equivalent
 // cmake-js build, leaving the addon in build/Release/ where prebuildify looks for it.
-// Cross builds (--arch=arm64 on x64) use native/addon/toolchain-aarch64.cmake.
+// Cross builds (--arch=arm64 on x64) use cmake/toolchain-aarch64.cmake.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,7 +19,7 @@ if (arch !== process.arch) {
   }
   // A separate build tree, so the host build in build/ is not mixed with the cross build:
   // prebuildify runs with --cwd build/cross-arm64 and looks in <cwd>/build/Release.
-  args.push('--out', path.join(process.cwd(), 'build'), `--CDCMAKE_TOOLCHAIN_FILE=${path.join(root, 'native/addon/toolchain-aarch64.cmake')}`);
+  args.push('--out', path.join(process.cwd(), 'build'), `--CDCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake/toolchain-aarch64.cmake')}`);
 }
 const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);
