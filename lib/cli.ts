@@ -1,4 +1,4 @@
-// The `logwasm` command line: filter, run, pipeline, demo.
+// The `logwasm` command line: filter, run, aot, pipeline, demo.
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { loadConfig } from './config/index.js';
 import { Pipeline } from './pipeline.js';
 import { packageRoot } from './native.js';
 import { parseList } from './config/units.js';
+import { AotCompileOptions, Tier, aotCompilerArgs, findAotCompiler, missingCompilerMessage, runAotCompiler } from './aot.js';
 
 const USAGE = `logwasm: run Fluent Bit WebAssembly plugins
 
@@ -18,6 +19,8 @@ Usage:
   logwasm filter --wasm PATH --function NAME [options]   filter NDJSON events from stdin
   logwasm run [--env=K=V] [--map-dir=GUEST::HOST] [--dir=PATH] MODULE [args...]
                                                          run a WASI command
+  logwasm aot [--target ARCH] [--cpu NAME] [-O0..3] -o OUT.lwaot IN.wasm
+                                                         compile a module ahead of time
   logwasm pipeline -c fluent-bit.conf|fluent-bit.yaml    run a Fluent Bit configuration
   logwasm demo                                           run a bundled filter on sample records
   logwasm help [COMMAND] | --help | --version
@@ -40,6 +43,9 @@ Options:
   --timeout MS                per-record deadline in milliseconds          (default none)
   --max-memory N              cap on the plugin's memory (64M)             (default none)
   --on-error drop|keep        a failed record is dropped or passed through (default drop)
+  --tier auto|interp|aot      auto: as the file is (.wasm interpreted, .lwaot compiled code);
+                              aot: compile a .wasm first (cached); interp: .wasm only
+                                                                           (default auto)
   --metrics                   at the end, print the filter's metrics to stderr as JSON
 
 Exit status: 0, or 2 for usage errors, 1 when the plugin cannot be loaded. Record failures are
@@ -54,6 +60,28 @@ status is the module's (proc_exit code, 0 on return). Options before MODULE:
   --map-dir=GUEST::HOST   make host directory HOST visible to the module as GUEST (repeatable)
   --dir=PATH              make PATH visible under the same name (repeatable)
   --timeout=MS            stop the module after MS milliseconds
+  --tier=auto|interp|aot  auto (default): as the file is (.wasm interpreted, .lwaot artifact
+                          compiled); aot: compile a .wasm first (cached); interp: .wasm only
+`;
+
+const AOT_USAGE = `Usage: logwasm aot [options] -o OUT.lwaot IN.wasm
+
+Compiles a WebAssembly module ahead of time to native code with LLVM (logwasm-aotc) and writes
+a logwasm AOT artifact, which 'logwasm run', 'logwasm filter', Filter.load and runWasi take in
+place of the .wasm. The artifact runs only on the architecture and on CPUs with every feature it
+was compiled for; the loader checks that and says what does not match.
+
+Options:
+  --target x86_64|aarch64   target architecture                 (default: this machine's)
+  --cpu NAME                CPU, e.g. skylake, cortex-a57, generic
+                            (default: this machine's CPU; x86-64-v2 / generic when cross-compiling)
+  --cpu-features +a,-b      add or remove CPU features (LLVM names)
+  -O0 .. -O3                optimisation level                  (default -O3)
+  -o OUT.lwaot              the artifact to write               (required)
+
+The compiler is build/runtime/logwasm-aotc of this package, a logwasm-aotc on PATH, or
+$LOGWASM_AOTC; it is built by 'npm run build:runtime' when LLVM 19 is installed
+(apt-get install llvm-19-dev). Exit status: the compiler's (0 on success), 2 for usage errors.
 `;
 
 const PIPELINE_USAGE = `Usage: logwasm pipeline -c FILE
@@ -144,6 +172,12 @@ function writeEvents(io: Io, chunk: Uint8Array): void {
   if (text) io.stdout.write(text);
 }
 
+function tierOption(options: Map<string, string[]>): Tier {
+  const tier = one(options, 'tier') ?? 'auto';
+  if (tier !== 'auto' && tier !== 'interp' && tier !== 'aot') throw new UsageError(`--tier must be auto, interp or aot, got '${tier}'`);
+  return tier;
+}
+
 function errorText(error: unknown): string {
   const err = error as Error & { code?: string };
   return err?.message ?? String(error);
@@ -151,7 +185,7 @@ function errorText(error: unknown): string {
 
 async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStream): Promise<number> {
   const { options, positional } = parseArgs(argv, [
-    'wasm', 'function', 'event-format', 'tag', 'accessible-paths', 'heap-size', 'stack-size', 'timeout', 'max-memory', 'on-error',
+    'wasm', 'function', 'event-format', 'tag', 'accessible-paths', 'heap-size', 'stack-size', 'timeout', 'max-memory', 'on-error', 'tier',
   ], ['metrics']);
   if (options.has('help')) {
     io.stdout.write(FILTER_USAGE);
@@ -169,6 +203,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
   const tag = one(options, 'tag') ?? 'stdin';
   const filterOptions: FilterOptions = {
     wasmPath,
+    tier: tierOption(options),
     functionName,
     eventFormat,
     onError,
@@ -228,7 +263,7 @@ async function filterCommand(argv: string[], io: Io, stdin: NodeJS.ReadableStrea
 }
 
 async function runModuleCommand(argv: string[], io: Io): Promise<number> {
-  const { options, positional } = parseArgs(argv, ['env', 'map-dir', 'dir', 'timeout'], [], true);
+  const { options, positional } = parseArgs(argv, ['env', 'map-dir', 'dir', 'timeout', 'tier'], [], true);
   if (options.has('help')) {
     io.stdout.write(RUN_USAGE);
     return 0;
@@ -244,12 +279,70 @@ async function runModuleCommand(argv: string[], io: Io): Promise<number> {
     preopens.push([mapping.slice(0, sep), mapping.slice(sep + 2)]);
   }
   for (const dir of options.get('dir') ?? []) preopens.push([dir, dir]);
+  const tier = tierOption(options);
   try {
-    return await runCommand(modulePath, { args, env, preopens, timeoutMs: integer(one(options, 'timeout'), 'timeout') });
+    return await runCommand(modulePath, { args, env, preopens, timeoutMs: integer(one(options, 'timeout'), 'timeout'), tier });
   } catch (error) {
     io.stderr.write(`logwasm: ${errorText(error)}\n`);
     return 1;
   }
+}
+
+/** `logwasm aot`: the flb-wamrc counterpart. Runs logwasm-aotc with the checked options and
+ *  passes its output and exit status through. */
+async function aotCommand(argv: string[], io: Io): Promise<number> {
+  const options: AotCompileOptions = {};
+  let output: string | undefined;
+  const inputs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      io.stdout.write(AOT_USAGE);
+      return 0;
+    }
+    const level = /^-O([0-3])$/.exec(arg);
+    if (level) {
+      options.optLevel = Number(level[1]) as AotCompileOptions['optLevel'];
+      continue;
+    }
+    if (/^-O/.test(arg)) throw new UsageError(`optimisation level must be -O0, -O1, -O2 or -O3, got '${arg}'`);
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (['--target', '--cpu', '--cpu-features', '-o', '--output'].includes(name)) {
+      let value: string;
+      if (eq >= 0) value = arg.slice(eq + 1);
+      else {
+        if (i + 1 >= argv.length) throw new UsageError(`option '${arg}' needs a value`);
+        value = argv[++i];
+      }
+      if (value === '') throw new UsageError(`option '${name}' needs a value`);
+      if (name === '--target') {
+        if (value !== 'x86_64' && value !== 'aarch64') throw new UsageError(`--target must be x86_64 or aarch64, got '${value}'`);
+        options.target = value;
+      } else if (name === '--cpu') options.cpu = value;
+      else if (name === '--cpu-features') options.cpuFeatures = value;
+      else {
+        if (output !== undefined) throw new UsageError('-o given more than once');
+        output = value;
+      }
+      continue;
+    }
+    if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}'`);
+    inputs.push(arg);
+  }
+  if (inputs.length === 0) throw new UsageError('IN.wasm is required');
+  if (inputs.length > 1) throw new UsageError(`one input module only, got ${inputs.length}: ${inputs.join(' ')}`);
+  if (!output) throw new UsageError('-o OUT.lwaot is required');
+  const compiler = findAotCompiler();
+  if (!compiler) {
+    io.stderr.write(`logwasm: ${missingCompilerMessage()}
+`);
+    return 1;
+  }
+  const result = await runAotCompiler(compiler, aotCompilerArgs(inputs[0], output, options));
+  if (result.stdout) io.stdout.write(result.stdout);
+  if (result.stderr) io.stderr.write(result.stderr);
+  return result.code;
 }
 
 async function pipelineCommand(argv: string[], io: Io): Promise<number> {
@@ -340,6 +433,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
         return await filterCommand(rest, io, stdin);
       case 'run':
         return await runModuleCommand(rest, io);
+      case 'aot':
+        return await aotCommand(rest, io);
       case 'pipeline':
         return await pipelineCommand(rest, io);
       case '-c':
@@ -355,7 +450,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
       case '--help':
       case '-h': {
         const topic = rest[0];
-        const text = { filter: FILTER_USAGE, run: RUN_USAGE, pipeline: PIPELINE_USAGE, demo: DEMO_USAGE }[topic as string];
+        const text = { filter: FILTER_USAGE, run: RUN_USAGE, aot: AOT_USAGE, pipeline: PIPELINE_USAGE, demo: DEMO_USAGE }[topic as string];
         io.stdout.write(text ?? USAGE);
         return 0;
       }

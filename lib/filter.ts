@@ -1,18 +1,29 @@
 // Filter: a Fluent Bit `wasm` filter plugin, loaded once and run per record or per chunk.
-import { readFile } from 'node:fs/promises';
 import { EventTime } from './records/event-time.js';
 import { decodeMsgpack, encodeMsgpackShared } from './records/codec.js';
 import { Value } from './records/values.js';
 import { NativeFilter, NativeFilterMetrics, loadAddon } from './native.js';
-import { LogwasmError, fileError } from './errors.js';
+import { LogwasmError } from './errors.js';
+import { Tier, moduleBytesForTier } from './aot.js';
 import { parseSize } from './config/units.js';
 
 export type EventFormat = 'json' | 'msgpack';
 export type OnError = 'drop' | 'keep';
 
 export interface FilterOptions {
-  /** The plugin: a .wasm file (or logwasm's AOT artifact). Relative to the working directory. */
+  /** The plugin: a .wasm file, or a logwasm AOT artifact (.lwaot, from `logwasm aot` /
+   *  logwasm-aotc). Relative to the working directory. */
   wasmPath: string;
+  /** Which engine runs the plugin:
+   *  - 'auto' (default): whatever wasmPath is: a .wasm runs on the interpreter, a .lwaot
+   *    artifact runs its compiled code;
+   *  - 'aot': compiled code; a .wasm is first compiled with logwasm-aotc for this machine's
+   *    CPU (-O3) and cached (in $LOGWASM_AOT_CACHE, default <tmpdir>/logwasm-aot, keyed by the
+   *    wasm's SHA-256, target, CPU and the compiler build), so only the first load compiles.
+   *    Rejects with code LOGWASM_ERR_NO_AOTC when the compiler is not built (it needs LLVM 19:
+   *    `apt-get install llvm-19-dev && npm run build:runtime`);
+   *  - 'interp': the interpreter; an artifact is refused (pass the .wasm). */
+  tier?: Tier;
   /** The exported filter function. */
   functionName: string;
   /** How the guest sees a record: compact JSON text (default) or msgpack. */
@@ -86,16 +97,11 @@ export class Filter {
     if (onError !== 'drop' && onError !== 'keep') {
       throw new LogwasmError(`onError must be 'drop' or 'keep', got '${onError}'`, 'LOGWASM_ERR_ARGUMENT');
     }
-    let wasm: Buffer;
-    try {
-      wasm = await readFile(options.wasmPath);
-    } catch (error) {
-      throw fileError('wasm_path', options.wasmPath, error);
-    }
+    const { bytes, name } = await moduleBytesForTier(options.wasmPath, options.tier, 'wasm_path');
     const addon = loadAddon();
     const native = await addon.Filter.loadAsync({
-      wasm,
-      wasmName: options.wasmPath,
+      wasm: bytes,
+      wasmName: name,
       functionName: options.functionName,
       eventFormat: eventFormat === 'msgpack' ? 1 : 0,
       accessiblePaths: options.accessiblePaths ?? ['.'],

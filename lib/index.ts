@@ -8,4 +8,5 @@ export { Pipeline, tagMatches, type PipelineOptions } from './pipeline.js';
 export { formatStdout, printMsgpackStyle, msgpackStyleFromJson, type StdoutOptions, type StdoutFormat, type DateFormat } from './output.js';
 export { eventFromJsonLine } from './ndjson.js';
 export { LogwasmError } from './errors.js';
+export { findAotCompiler, compileCached, isAotArtifact, aotCacheDir, type Tier, type AotTarget, type AotCompileOptions } from './aot.js';
 export { loadAddon, addonAvailable, NativeLoadError, type NativeAddon, type NativeJsonEvent } from './native.js';

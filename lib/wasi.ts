@@ -1,11 +1,11 @@
 // exec_wasi: run a WASI command with its stdout captured and turn each line into a record (§6).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventTime } from './records/event-time.js';
 import { Value } from './records/values.js';
 import { LineParser } from './parsers.js';
 import { NativeWasiResult, loadAddon } from './native.js';
-import { LogwasmError, fileError } from './errors.js';
+import { LogwasmError } from './errors.js';
+import { Tier, moduleBytesForTier } from './aot.js';
 
 export interface WasiRecord {
   time: EventTime;
@@ -13,8 +13,12 @@ export interface WasiRecord {
 }
 
 export interface RunWasiOptions {
-  /** The WASI command module. */
+  /** The WASI command module: a .wasm, or a logwasm AOT artifact (.lwaot). */
   wasiPath: string;
+  /** Which engine runs it: 'auto' (default) = whatever the file is; 'aot' = compiled code (a
+   *  .wasm is compiled with logwasm-aotc first and cached, see FilterOptions.tier); 'interp' =
+   *  the interpreter (an artifact is refused: pass the .wasm). */
+  tier?: Tier;
   /** Preopened directories; each guest-visible name is the configured string. Default ['.']. */
   accessiblePaths?: string[];
   /** Longest line is bufSize - 1 bytes; longer lines become several records. Default 4096. */
@@ -85,15 +89,10 @@ export function preopensFor(accessiblePaths: string[]): [string, string][] {
 export async function runWasiLines(options: RunWasiOptions): Promise<{ lines: string[]; now: EventTime }> {
   const addon = loadAddon();
   if (!addon.runWasiAsync) throw new LogwasmError('this build of the logwasm addon has no WASI support', 'LOGWASM_ERR_UNSUPPORTED');
-  let wasm: Buffer;
-  try {
-    wasm = await readFile(options.wasiPath);
-  } catch (error) {
-    throw fileError('wasi_path', options.wasiPath, error);
-  }
+  const { bytes, name } = await moduleBytesForTier(options.wasiPath, options.tier, 'wasi_path');
   const result: NativeWasiResult = await addon.runWasiAsync({
-    wasm,
-    wasmName: options.wasiPath,
+    wasm: bytes,
+    wasmName: name,
     // Like Fluent Bit, no argv and no environment unless asked for.
     args: options.args ? [path.basename(options.wasiPath), ...options.args] : [],
     env: options.env ?? [],
@@ -121,6 +120,8 @@ export interface RunCommandOptions {
   /** [guestPath, hostPath] pairs (iwasm's --map-dir=GUEST::HOST, --dir=PATH). */
   preopens?: [string, string][];
   timeoutMs?: number;
+  /** Which engine runs it (see RunWasiOptions.tier). */
+  tier?: Tier;
 }
 
 /** `logwasm run`: run a WASI command with the host's stdin/stdout/stderr; resolves to its exit
@@ -128,15 +129,10 @@ export interface RunCommandOptions {
 export async function runCommand(modulePath: string, options: RunCommandOptions = {}): Promise<number> {
   const addon = loadAddon();
   if (!addon.runWasiAsync) throw new LogwasmError('this build of the logwasm addon has no WASI support', 'LOGWASM_ERR_UNSUPPORTED');
-  let wasm: Buffer;
-  try {
-    wasm = await readFile(modulePath);
-  } catch (error) {
-    throw fileError('module', modulePath, error);
-  }
+  const { bytes, name } = await moduleBytesForTier(modulePath, options.tier, 'module');
   const result = await addon.runWasiAsync({
-    wasm,
-    wasmName: modulePath,
+    wasm: bytes,
+    wasmName: name,
     args: [path.basename(modulePath), ...(options.args ?? [])],
     env: options.env ?? [],
     preopens: options.preopens ?? [],
