@@ -21,7 +21,7 @@ function parseArgs(argv) {
     else if (arg === '--tiers') options.tiers = value().split(',');
     else if (arg === '--verbose' || arg === '-v') options.verbose = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node bench/run.mjs engine [--runs N] [--only prog,...] [--tiers native,v8,interp] [--verbose]');
+      console.log('usage: node bench/run.mjs engine [--runs N] [--only prog,...] [--tiers native,v8,interp,aot] [--verbose]');
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }

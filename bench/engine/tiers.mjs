@@ -3,12 +3,12 @@
 //   timing     what the milliseconds include, printed under the table
 //   missing()  null when the tier can run, else why not (printed, tier skipped)
 //   run(prog)  -> { ms, stdout } for one run; throws on a failed run
-// A new tier (for example the AOT compiler) is one more entry in `tiers`.
+// A new tier is one more entry in `tiers`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from './build.mjs';
+import { repoRoot, outputDir } from './build.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RUN_TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS || 600000);
@@ -33,6 +33,23 @@ function timedSpawn(command, args) {
 }
 
 const interpreterPath = path.resolve(process.env.LOGWASM_RUN || path.join(repoRoot, 'build', 'runtime', 'logwasm-run'));
+const aotCompilerPath = path.resolve(process.env.LOGWASM_AOTC || path.join(repoRoot, 'build', 'runtime', 'logwasm-aotc'));
+const mtime = (file) => { try { return fs.statSync(file).mtimeMs; } catch { return -1; } };
+
+// build/bench/<name>.lwaot: the program's .wasm compiled with logwasm-aotc at -O3 for this
+// machine's CPU (the compiler's default), rebuilt when the .wasm or the compiler is newer.
+function aotArtifact(program) {
+  const artifact = path.join(outputDir, `${program.name}.lwaot`);
+  if (mtime(artifact) >= Math.max(mtime(program.wasm), mtime(aotCompilerPath))) return artifact;
+  const args = ['-O3', '-o', artifact, program.wasm];
+  const result = spawnSync(aotCompilerPath, args, { encoding: 'utf8', timeout: RUN_TIMEOUT_MS });
+  if (result.error || result.status !== 0) {
+    fs.rmSync(artifact, { force: true });
+    throw new Error(`compiling ${program.name} failed: ${aotCompilerPath} ${args.join(' ')}\n${result.error?.message ?? result.stderr.trim()}`);
+  }
+  return artifact;
+}
+
 // Shown relative to the repository when it is inside it, else as given.
 const shownPath = (file) => (file.startsWith(repoRoot + path.sep) ? path.relative(repoRoot, file) : file);
 
@@ -67,5 +84,21 @@ export const tiers = [
       ? null
       : `${shownPath(interpreterPath)} not built (npm run build:runtime)`),
     run: (program) => timedSpawn(interpreterPath, [program.wasm]),
+  },
+  {
+    name: 'aot',
+    timing: `aot: ${shownPath(interpreterPath)} program.lwaot, whole-process wall time (includes loading the `
+      + `artifact and process start); the artifact is compiled beforehand by ${shownPath(aotCompilerPath)} -O3 `
+      + 'for this CPU and cached in build/bench/: compile time NOT included',
+    missing: () => {
+      if (!fs.existsSync(interpreterPath)) return `${shownPath(interpreterPath)} not built (npm run build:runtime)`;
+      if (!fs.existsSync(aotCompilerPath)) {
+        return `${shownPath(aotCompilerPath)} not built: the AOT compiler needs LLVM 19 `
+          + '(apt-get install llvm-19-dev && npm run build:runtime)';
+      }
+      return null;
+    },
+    // compiled (or found in the cache) before the clock starts: only the run is timed
+    run: (program) => timedSpawn(interpreterPath, [aotArtifact(program)]),
   },
 ];
