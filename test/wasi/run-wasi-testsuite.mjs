@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the WASI preview1 conformance programs (/work/shared/wasi-testsuite, or
-// $WASI_TESTSUITE) with logwasm-run, exactly as the suite's own runner does:
+// $WASI_TESTSUITE) with logwasm-run (default, fastest) or the npm package's `logwasm run` (--cli),
+// exactly as the suite's own runner does:
 //   - every X.wasm is a test; X.json (optional) gives args, env, root (a folder beside the
 //     test, preopened as the guest's "/"), exit_code (default 0) and stdout (checked if given);
 //   - each test runs in a fresh temporary copy of its language folder (tests create and delete
@@ -8,7 +9,9 @@
 //   - the runtime is driven iwasm-style: RUNNER [--env=K=V]... [--map-dir=/::ROOT] X.wasm ARGS...
 // Prints one line per test and ends with "wasi: N passed, M failed"; exits 1 on any failure.
 //
-// usage: node test/wasi/run-wasi-testsuite.mjs [--runner PATH] [--filter SUBSTRING] [--verbose]
+// usage: node test/wasi/run-wasi-testsuite.mjs [--runner PATH | --cli] [--filter SUBSTRING] [--verbose]
+//   --runner PATH   an iwasm-style executable (default build/runtime/logwasm-run)
+//   --cli           the Node command line: node bin/logwasm run (needs npm run build:addon build:ts)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +24,9 @@ const repo = path.resolve(here, '..', '..');
 function parseArgs(argv) {
   const opts = {
     runner: path.join(repo, 'build', 'runtime', 'logwasm-run'),
+    // words put before the test's own arguments: [] for an executable runner, or
+    // [bin/logwasm, 'run'] when the runner is node itself (--cli)
+    runnerArgs: [],
     suite: process.env.WASI_TESTSUITE || '/work/shared/wasi-testsuite',
     filter: null,
     verbose: false,
@@ -30,6 +36,10 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--runner') opts.runner = path.resolve(argv[++i]);
     else if (a.startsWith('--runner=')) opts.runner = path.resolve(a.slice(9));
+    else if (a === '--cli') {
+      opts.runner = process.execPath;
+      opts.runnerArgs = [path.join(repo, 'bin', 'logwasm'), 'run'];
+    }
     else if (a === '--suite') opts.suite = path.resolve(argv[++i]);
     else if (a === '--filter') opts.filter = argv[++i];
     else if (a === '--verbose' || a === '-v') opts.verbose = true;
@@ -70,7 +80,7 @@ function runTest(test, opts) {
     const copy = path.join(tmp, test.lang);
     fs.cpSync(test.dir, copy, { recursive: true, verbatimSymlinks: true });
     makeWritable(copy);
-    const args = [];
+    const args = [...opts.runnerArgs];
     for (const [k, v] of Object.entries(test.spec.env || {})) args.push(`--env=${k}=${v}`);
     if (test.spec.root) args.push(`--map-dir=/::${path.join(copy, test.spec.root)}`);
     args.push(path.join(copy, `${test.name}.wasm`), ...(test.spec.args || []));
@@ -102,8 +112,8 @@ function runTest(test, opts) {
 
 function main() {
   // `node --test test/` also executes every .mjs under test/ as a test file; the suite itself
-  // runs from wasi.test.mjs (which always passes --runner), so don't run it a second time.
-  if (process.env.NODE_TEST_CONTEXT && !process.argv.slice(2).some((a) => a.startsWith('--runner'))) {
+  // runs from wasi.test.mjs (which always passes --runner or --cli), so don't run it again.
+  if (process.env.NODE_TEST_CONTEXT && !process.argv.slice(2).some((a) => a.startsWith('--runner') || a === '--cli')) {
     console.log('wasi: run by wasi.test.mjs, nothing to do here');
     return;
   }
@@ -111,6 +121,13 @@ function main() {
   if (!fs.existsSync(opts.runner)) {
     console.error(`wasi: runner not found: ${opts.runner} (build it, or pass --runner PATH)`);
     process.exit(2);
+  }
+  if (opts.runnerArgs.length) {
+    const compiled = path.join(repo, 'dist', 'cli.js');
+    if (!fs.existsSync(compiled)) {
+      console.error(`wasi: ${compiled} not built (npm run build:addon && npm run build:ts)`);
+      process.exit(2);
+    }
   }
   if (!fs.existsSync(opts.suite)) {
     console.error(`wasi: testsuite not found: ${opts.suite} (set $WASI_TESTSUITE)`);
