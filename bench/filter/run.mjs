@@ -5,7 +5,10 @@
 // reads the result and JSON.parse (or msgpack decode)s it. Modules that import WASI (the C
 // examples, wasi-libc reactors) get node:wasi in the baseline: no preopens, no args, no env,
 // initialize() for the reactor's _initialize; everything else about that host is the same.
-// logwasm loads the .wasm itself, so it runs on the interpreter tier.
+// logwasm runs each .wasm on its interpreter tier and, in the AOT rows, an artifact of the same
+// .wasm compiled by build/runtime/logwasm-aotc -O3 for this machine's CPU, cached in build/bench/
+// (rebuilt when the .wasm or the compiler is newer; compile time is not in any figure). Without
+// the compiler (it needs LLVM 19) the AOT rows are skipped and say why.
 //
 //   node bench/filter/run.mjs [--seconds 0.5] [--records 1000] [--repeat 3]
 //
@@ -13,15 +16,19 @@
 // three ways are interleaved so that a busy moment does not hit only one of them.
 //
 // Honesty checks before a row is timed: logwasm must return every record, and a sample of
-// records (every 97th, plus the first and the last) must come out of logwasm's filterChunk,
-// logwasm's filterRecord and the V8 baseline with the same body (keys in the same order), so a
+// records (every 97th, plus the first and the last) must come out of logwasm's filterChunk and
+// filterRecord (interpreter and AOT) and the V8 baseline with the same body (keys in the same order), so a
 // wrong result cannot look fast. A mismatch fails the run (exit code 1) and the row has no ratio.
 //
-// The output ends with two summary lines for the C examples (issue #3's bar: filterChunk at least
-// 1x the baseline in json mode and 1.5x in msgpack mode):
+// The output ends with summary lines for the C examples (issue #3's bar: interpreter filterChunk
+// at least 1x the baseline in json mode and 1.5x in msgpack mode; issue #4's bar: AOT filterChunk
+// at least 3x the baseline in json mode):
 //   filterChunk vs v8 (C example): json X.XXx, msgpack Y.YYx
 //   filterRecord vs v8 (C example): json X.XXx, msgpack Y.YYx
-import { readFileSync } from 'node:fs';
+//   filterChunk vs v8 with AOT (C example): json X.XXx, msgpack Y.YYx
+//   filterRecord vs v8 with AOT (C example): json X.XXx, msgpack Y.YYx
+import { readFileSync, statSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Encoder, Decoder } from '@msgpack/msgpack';
@@ -168,12 +175,33 @@ async function v8Host(file, fn, format) {
   };
 }
 
+// The AOT artifact of a plugin: build/bench/filter-<name>.lwaot, logwasm-aotc -O3 with the
+// compiler's default CPU (this machine's), rebuilt when the .wasm or the compiler is newer.
+const aotCompiler = path.resolve(process.env.LOGWASM_AOTC || path.join(root, 'build', 'runtime', 'logwasm-aotc'));
+const aotMissing = existsSync(aotCompiler)
+  ? null
+  : `${path.relative(root, aotCompiler)} not built: the AOT compiler needs LLVM 19 (apt-get install llvm-19-dev && npm run build:runtime)`;
+const mtime = (file) => { try { return statSync(file).mtimeMs; } catch { return -1; } };
+function aotArtifact(file) {
+  const wasm = path.join(root, file);
+  const dir = path.join(root, 'build', 'bench');
+  const artifact = path.join(dir, `filter-${path.basename(file, '.wasm')}.lwaot`);
+  if (mtime(artifact) >= Math.max(mtime(wasm), mtime(aotCompiler))) return artifact;
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync(aotCompiler, ['-O3', '-o', artifact, wasm], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    rmSync(artifact, { force: true });
+    throw new Error(`logwasm-aotc -O3 ${file} failed: ${result.error?.message ?? result.stderr.trim()}`);
+  }
+  return artifact;
+}
+
 // Bodies compared as JSON text with bigints spelled out, so key order and kinds count.
 const canonical = (value) => JSON.stringify(value, (key, v) => (typeof v === 'bigint' ? `${v}n` : v));
 
 // Every 97th record plus the first and the last: logwasm's filterChunk and filterRecord and the
 // baseline must agree on each. Returns a description of the first difference, or null.
-function checkSample(filter, host, chunkBodies) {
+function checkSample(filter, host, chunkBodies, which) {
   const sample = [];
   for (let i = 0; i < RECORDS; i += 97) sample.push(i);
   if (sample.at(-1) !== RECORDS - 1) sample.push(RECORDS - 1);
@@ -182,10 +210,24 @@ function checkSample(filter, host, chunkBodies) {
     const fromRecord = canonical(filter.filterRecord(tag, time, records[i]));
     const fromBaseline = canonical(host(tag, time, records[i]));
     if (fromChunk !== fromBaseline || fromRecord !== fromBaseline) {
-      return `record ${i}: filterChunk ${fromChunk}, filterRecord ${fromRecord}, V8 baseline ${fromBaseline}`;
+      return `record ${i}: ${which} filterChunk ${fromChunk}, filterRecord ${fromRecord}, V8 baseline ${fromBaseline}`;
     }
   }
   return null;
+}
+
+// Load a filter and run the whole chunk once: every record must come back.
+async function loadAndRun(wasmPath, plugin, format) {
+  let filter;
+  try {
+    filter = await Filter.load({ wasmPath, functionName: plugin.fn, eventFormat: format, heapSize: '1M' });
+    const bodies = decodeChunk(filter.filterChunk(tag, chunk)).map((event) => event.body);
+    if (bodies.length !== RECORDS) throw new Error(`only ${bodies.length} of ${RECORDS} records came back (${filter.metrics().lastError || 'dropped by the plugin'})`);
+    return { filter, bodies };
+  } catch (error) {
+    filter?.close();
+    throw error;
+  }
 }
 
 const records = makeRecords(RECORDS);
@@ -196,6 +238,9 @@ const tag = 'kube.var.log.containers.web';
 
 console.log(`filter benchmark: ${RECORDS} records per chunk (${(chunk.length / RECORDS).toFixed(0)} bytes each as msgpack), best of ${REPEAT} x ${SECONDS}s per figure`);
 console.log('logwasm runs each .wasm on its interpreter tier; the baseline is the same module on V8 with a JS host (node:wasi for WASI modules)');
+console.log(aotMissing
+  ? `AOT rows skipped: ${aotMissing}`
+  : `AOT rows: the same .wasm compiled by ${path.relative(root, aotCompiler)} -O3 for this CPU, cached in build/bench/ (compile time not included)`);
 console.log('records/s; ratio = logwasm / V8 baseline (higher is better for logwasm)\n');
 const rows = [];
 let mismatches = 0;
@@ -205,13 +250,21 @@ for (const plugin of PLUGINS) {
     let filter;
     let chunkBodies;
     try {
-      filter = await Filter.load({ wasmPath: path.join(root, plugin.file), functionName: plugin.fn, eventFormat: format, heapSize: '1M' });
-      chunkBodies = decodeChunk(filter.filterChunk(tag, chunk)).map((event) => event.body);
-      if (chunkBodies.length !== RECORDS) throw new Error(`only ${chunkBodies.length} of ${RECORDS} records came back (${filter.metrics().lastError || 'dropped by the plugin'})`);
+      ({ filter, bodies: chunkBodies } = await loadAndRun(path.join(root, plugin.file), plugin, format));
     } catch (error) {
       console.log(`${label}: skipped, logwasm cannot run it yet: ${error.message}`);
-      filter?.close();
       continue;
+    }
+    // the AOT artifact of the same module (its failure skips only the AOT lines of the row)
+    let aot = null;
+    let aotBodies;
+    let aotSkipped = aotMissing;
+    if (!aotMissing) {
+      try {
+        ({ filter: aot, bodies: aotBodies } = await loadAndRun(aotArtifact(plugin.file), plugin, format));
+      } catch (error) {
+        aotSkipped = `cannot run the AOT artifact: ${error.message}`;
+      }
     }
     let host;
     try {
@@ -222,17 +275,31 @@ for (const plugin of PLUGINS) {
       host = undefined;
     }
     if (host) {
-      const difference = checkSample(filter, host, chunkBodies);
+      const difference = checkSample(filter, host, chunkBodies, 'interpreter')
+        ?? (aot && checkSample(aot, host, aotBodies, 'AOT'));
       if (difference) {
         console.log(`${label}: MISMATCH between logwasm and the V8 baseline, not timed: ${difference}`);
         mismatches++;
         filter.close();
+        aot?.close();
+        continue;
+      }
+    } else if (aot) {
+      // no baseline: AOT and interpreter must still agree, in full (chunk bodies, in order)
+      const a = canonical(aotBodies);
+      if (a !== canonical(chunkBodies)) {
+        console.log(`${label}: MISMATCH between the AOT and interpreter tiers, not timed`);
+        mismatches++;
+        filter.close();
+        aot.close();
         continue;
       }
     }
     let baseline = host ? 0 : undefined;
     let viaChunk = 0;
     let viaRecord = 0;
+    let aotChunk = aot ? 0 : undefined;
+    let aotRecord = aot ? 0 : undefined;
     for (let round = 0; round < REPEAT; round++) {
       if (host) {
         baseline = Math.max(baseline, measure(() => {
@@ -243,14 +310,25 @@ for (const plugin of PLUGINS) {
       viaRecord = Math.max(viaRecord, measure(() => {
         for (const body of records) filter.filterRecord(tag, time, body);
       }, RECORDS));
+      if (aot) {
+        aotChunk = Math.max(aotChunk, measure(() => aot.filterChunk(tag, chunk), RECORDS));
+        aotRecord = Math.max(aotRecord, measure(() => {
+          for (const body of records) aot.filterRecord(tag, time, body);
+        }, RECORDS));
+      }
     }
     filter.close();
-    rows.push({ label, format, c: plugin.c === true, viaChunk, viaRecord, baseline });
+    aot?.close();
+    rows.push({ label, format, c: plugin.c === true, viaChunk, viaRecord, aotChunk, aotRecord, baseline });
     const fmt = (n) => (n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US'));
     const ratio = (n) => (baseline ? `${(n / baseline).toFixed(2)}x` : 'n/a');
     console.log(`${label}`);
     console.log(`  logwasm filterChunk : ${fmt(viaChunk).padStart(12)} rec/s  ratio ${ratio(viaChunk)}`);
     console.log(`  logwasm filterRecord: ${fmt(viaRecord).padStart(12)} rec/s  ratio ${ratio(viaRecord)}`);
+    if (aot) {
+      console.log(`  AOT filterChunk     : ${fmt(aotChunk).padStart(12)} rec/s  ratio ${ratio(aotChunk)}`);
+      console.log(`  AOT filterRecord    : ${fmt(aotRecord).padStart(12)} rec/s  ratio ${ratio(aotRecord)}`);
+    } else console.log(`  AOT                 : skipped, ${aotSkipped}`);
     console.log(`  V8 + JS host        : ${fmt(baseline).padStart(12)} rec/s`);
   }
 }
@@ -266,10 +344,13 @@ if (mismatches > 0) {
 // The C examples against issue #3's bar, then the two summary lines.
 const cRatio = (format, key) => {
   const row = rows.find((r) => r.c && r.format === format);
-  return row && row.baseline ? row[key] / row.baseline : undefined;
+  return row && row.baseline && row[key] !== undefined ? row[key] / row.baseline : undefined;
 };
 const shown = (ratio) => (ratio === undefined ? 'n/a' : `${ratio.toFixed(2)}x`);
 const bar = (ratio, wanted) => (ratio === undefined ? 'not measured' : ratio >= wanted ? 'met' : 'NOT met');
 console.log(`\nissue #3 bar (filterChunk, interpreter tier, C example): json >= 1.00x ${bar(cRatio('json', 'viaChunk'), 1)}, msgpack >= 1.50x ${bar(cRatio('msgpack', 'viaChunk'), 1.5)}`);
 console.log(`filterChunk vs v8 (C example): json ${shown(cRatio('json', 'viaChunk'))}, msgpack ${shown(cRatio('msgpack', 'viaChunk'))}`);
 console.log(`filterRecord vs v8 (C example): json ${shown(cRatio('json', 'viaRecord'))}, msgpack ${shown(cRatio('msgpack', 'viaRecord'))}`);
+console.log(`issue #4 bar (filterChunk, AOT tier, C example): json >= 3.00x ${bar(cRatio('json', 'aotChunk'), 3)}`);
+console.log(`filterChunk vs v8 with AOT (C example): json ${shown(cRatio('json', 'aotChunk'))}, msgpack ${shown(cRatio('msgpack', 'aotChunk'))}`);
+console.log(`filterRecord vs v8 with AOT (C example): json ${shown(cRatio('json', 'aotRecord'))}, msgpack ${shown(cRatio('msgpack', 'aotRecord'))}`);
