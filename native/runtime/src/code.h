@@ -195,6 +195,11 @@ struct lw_code {
   X(br_i32_and_nz_si)    /* a imm off: branch if (a & imm) != 0 */                             \
   X(br_i32_and_z_si)     /* a imm off: branch if (a & imm) == 0 */                             \
   X(copy2)               /* dst1 src1 dst2 src2, in that order */                              \
+  X(br_i32_and_set_z_si)  /* dst a imm off: dst = a & imm, branch if dst == 0 (a local.tee'd */ \
+  X(br_i32_and_set_nz_si) /* dst a imm off:  mask tested right away: byte scanning loops) */   \
+  X(br_i32_and3_nz_si)   /* a b imm off: branch if (a & b & imm) != 0 (word-at-a-time tests) */ \
+  X(br_i32_and3_z_si)    /* a b imm off: branch if (a & b & imm) == 0 */                       \
+  X(i32_load8_u_pre)     /* dst x k offset: x += k, then dst = i32.load8_u(x + offset) */       \
   /* f64 arithmetic with the second operand loaded from memory: dst a addr offset [disp] */    \
   X(f64_add_m) X(f64_add_md) X(f64_sub_m) X(f64_sub_md) X(f64_mul_m) X(f64_mul_md)              \
   /* division by a constant that cannot trap (not 0, not -1): dst a imm */                     \

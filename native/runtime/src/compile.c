@@ -337,6 +337,17 @@ static void emit_return(compiler *c) {
       return;
     }
     if (e->kind == V_SLOT && c->last.valid && c->last.end == c->len &&
+        c->last.dst == home(c, c->sp - 1) && c->last.op == LW_OP_copy) {
+      /* a copy into the result's slot (a block's result settled just before the function's
+       * end): return its source instead, one instruction rather than copy + return0 */
+      uint32_t src = c->code[c->last.start + 1].u32[1];
+      c->len = c->last.start;
+      c->last.valid = false;
+      begin(c, LW_OP_return1);
+      arg(c, src);
+      return;
+    }
+    if (e->kind == V_SLOT && c->last.valid && c->last.end == c->len &&
         c->last.dst == home(c, c->sp - 1)) {
       /* the instruction just emitted writes the result slot directly */
       set_u32(c, c->last.dst_pos, 0);
@@ -426,15 +437,45 @@ static cond take_cond(compiler *c) {
   return k;
 }
 
+/* A zero test (op: br_if_eqz or br_if_nez) of slot x right after `x = a & imm` (a local.tee
+ * of the masked value): takes the and back and begins the fused and-set-branch with its
+ * dst, a and imm placed; the caller adds the offset operand. */
+static bool take_and_set(compiler *c, lw_op op, uint32_t x) {
+  if (!c->last.valid || c->last.op != LW_OP_i32_and_si || c->last.end != c->len ||
+      c->last.dst != x)
+    return false;
+  last_instr and1 = c->last;
+  c->len = and1.start;
+  begin(c, op == LW_OP_br_if_eqz ? LW_OP_br_i32_and_set_z_si : LW_OP_br_i32_and_set_nz_si);
+  arg(c, and1.dst);
+  arg(c, and1.a);
+  arg(c, and1.b);
+  return true;
+}
+
 /* Emits a jump taken when the condition is `when`; returns the offset operand's position. */
 static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
   if (k->fused) {
     if (k->eqz) {
-      begin(c, when ? k->br_true : k->br_false);
+      lw_op op = when ? k->br_true : k->br_false;
+      if (take_and_set(c, op, k->a)) return arg(c, 0);
+      begin(c, op);
       arg(c, k->a);
       return arg(c, 0);
     }
     lw_op br = when ? k->br_true : k->br_false;
+    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
+        c->last.op == LW_OP_i32_and && c->last.end == c->len && c->last.dst == k->a &&
+        k->a >= c->local_count + c->pool_count) {
+      /* (x & y) & mask tested, x & y a temporary just computed: one test of all three */
+      last_instr and2 = c->last;
+      c->len = and2.start;
+      begin(c, br == LW_OP_br_i32_and_nz_si ? LW_OP_br_i32_and3_nz_si : LW_OP_br_i32_and3_z_si);
+      arg(c, and2.a);
+      arg(c, and2.b);
+      arg(c, k->b);
+      return arg(c, 0);
+    }
     lw_op add = br_kind[br] == 1 ? LW_OP_i32_add_si : br_kind[br] == 2 ? LW_OP_i64_add_si : LW_OP_COUNT;
     if (add != LW_OP_COUNT && c->last.valid && c->last.op == add && c->last.end == c->len &&
         c->last.dst == k->a) {
@@ -453,7 +494,9 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
     arg(c, k->b);
     return arg(c, 0);
   }
-  begin(c, when ? LW_OP_br_if_nez : LW_OP_br_if_eqz);
+  lw_op op = when ? LW_OP_br_if_nez : LW_OP_br_if_eqz;
+  if (take_and_set(c, op, k->slot)) return arg(c, 0);
+  begin(c, op);
   arg(c, k->slot);
   return arg(c, 0);
 }
@@ -731,6 +774,15 @@ static void compile_numeric(compiler *c, uint32_t code) {
     }
   }
   bool imm = op_imm >= 0 && top->kind == V_CONST && fits_imm(ni, top->value);
+  if (imm && op_imm == LW_OP_i32_add_si && c->stack[c->sp - 2].kind == V_SLOT &&
+      c->last.valid && c->last.op == LW_OP_i32_add_si && c->last.end == c->len &&
+      c->last.dst == home(c, c->sp - 2)) {
+    /* (x + k1) + k2 with x + k1 just computed into a temporary: one add of k1 + k2 */
+    c->last.b += (uint32_t)top->value;
+    set_u32(c, c->last.dst_pos + 2, c->last.b);
+    c->sp--;
+    return;
+  }
   uint32_t a, b;
   if (imm) {
     b = (uint32_t)top->value;
@@ -783,6 +835,20 @@ static int take_displacement(compiler *c, uint32_t depth, uint32_t *base, uint32
   c->len = c->last.start;
   c->last.valid = false;
   return form;
+}
+
+/* Is the address on top of the stack local x just advanced by `x = x + k` (a pointer stepping
+ * through bytes)? Then takes that add back and gives x and k: the load does both. */
+static bool take_pre_increment(compiler *c, uint32_t *x, uint32_t *k) {
+  const ventry *e = &c->stack[c->sp - 1];
+  if (e->kind != V_LOCAL || !c->last.valid || c->last.end != c->len ||
+      c->last.op != LW_OP_i32_add_si || c->last.dst != e->local || c->last.a != e->local)
+    return false;
+  *x = e->local;
+  *k = c->last.b;
+  c->len = c->last.start;
+  c->last.valid = false;
+  return true;
 }
 
 static void compile_local_set(compiler *c, uint32_t x, bool tee) {
@@ -1158,6 +1224,18 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       lw_fast_u32(&p);                                                                         \
       uint32_t offset = lw_fast_u32(&p);                                                       \
       uint32_t addr, disp;                                                                     \
+      if (code == 0x2d && take_pre_increment(c, &addr, &disp)) {                               \
+        c->sp--;                                                                               \
+        uint32_t dst = push_result(c);                                                         \
+        begin(c, LW_OP_i32_load8_u_pre);                                                       \
+        uint32_t pos = arg(c, dst);                                                            \
+        arg(c, addr);                                                                          \
+        arg(c, disp);                                                                          \
+        arg(c, offset);                                                                        \
+        mark_dst(c, pos, dst);                                                                 \
+        c->last.op = LW_OP_i32_load8_u_pre;                                                    \
+        break;                                                                                 \
+      }                                                                                        \
       int fused = take_displacement(c, c->sp - 1, &addr, &disp);                               \
       if (!fused) use_top(c, 1, &addr);                                                        \
       else c->sp--;                                                                            \

@@ -266,6 +266,40 @@ static void prof_report(void) {
     prof_pair[ba][bb] = 0;
   }
 }
+/* per instruction address: where the hot loops are (function index and word offset) */
+#define PROF_IPS 65536
+static const lw_word *prof_ip_keys[PROF_IPS];
+static uint64_t prof_ip_counts[PROF_IPS];
+static const lw_module *prof_module;
+static void prof_ip_report(void) {
+  uint64_t total = 0;
+  for (int i = 0; i < PROF_IPS; i++) total += prof_ip_counts[i];
+  for (int k = 0; k < 80; k++) {
+    int best = -1;
+    for (int i = 0; i < PROF_IPS; i++)
+      if (prof_ip_counts[i] && (best < 0 || prof_ip_counts[i] > prof_ip_counts[best])) best = i;
+    if (best < 0) break;
+    const lw_word *ip = prof_ip_keys[best];
+    uint32_t fn = 0, off = 0;
+    for (uint32_t f = 0; prof_module && f < prof_module->defined_func_count; f++) {
+      const struct lw_code *code = prof_module->funcs[f].code;
+      if (code && ip >= code->start && ip < code->start + code->word_count)
+        fn = code->func_index, off = (uint32_t)(ip - code->start);
+    }
+    fprintf(stderr, "  ip %5.2f%% func %u +%u %s\n", 100.0 * prof_ip_counts[best] / total, fn, off,
+            op_names[prof_op(ip->handler)]);
+    prof_ip_counts[best] = 0;
+  }
+}
+static void prof_ip_hit(const lw_word *ip, const lw_module *m) {
+  static int registered;
+  if (!registered) registered = 1, atexit(prof_ip_report);
+  if (!prof_module || m->defined_func_count > prof_module->defined_func_count) prof_module = m;
+  size_t k = ((uintptr_t)ip >> 3) & (PROF_IPS - 1);
+  while (prof_ip_keys[k] && prof_ip_keys[k] != ip) k = (k + 1) & (PROF_IPS - 1);
+  prof_ip_keys[k] = ip;
+  prof_ip_counts[k]++;
+}
 static void prof_hit(const void *h) {
   static int registered;
   if (!registered) registered = 1, atexit(prof_report);
@@ -277,6 +311,7 @@ static void prof_hit(const void *h) {
 #define DISPATCH()          \
   do {                      \
     prof_hit(ip->handler);  \
+    prof_ip_hit(ip, inst->module); \
     goto *ip->handler;      \
   } while (0)
 #else
@@ -528,6 +563,32 @@ L_copy2:
   SL(0) = SL(1);
   SL(2) = SL(3);
   NEXT(4);
+L_br_i32_and_set_z_si: {
+  uint32_t v = RI(1) & U32(2);
+  WI(0, v);
+  if (!v) JUMP(OFF(3));
+  NEXT(4);
+}
+L_br_i32_and_set_nz_si: {
+  uint32_t v = RI(1) & U32(2);
+  WI(0, v);
+  if (v) JUMP(OFF(3));
+  NEXT(4);
+}
+L_br_i32_and3_nz_si:
+  if (RI(0) & RI(1) & U32(2)) JUMP(OFF(3));
+  NEXT(4);
+L_br_i32_and3_z_si:
+  if (!(RI(0) & RI(1) & U32(2))) JUMP(OFF(3));
+  NEXT(4);
+L_i32_load8_u_pre: {
+  uint32_t x = RI(1) + U32(2);
+  WI(1, x);
+  uint64_t ea = (uint64_t)x + U32(3);
+  if (UNLIKELY(ea + 1 > ms)) goto trap_memory;
+  WI(0, mb[ea]);
+  NEXT(4);
+}
 L_br_i32_and_nz_si:
   if (RI(0) & U32(1)) JUMP(OFF(2));
   NEXT(3);
