@@ -9,8 +9,8 @@ import { root, bad, fixture } from './helpers.mjs';
 
 const bin = path.join(root, 'bin', 'logwasm');
 
-function logwasm(args, { input = '', cwd = root } = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], { input, cwd, encoding: 'utf8', timeout: 60000 });
+function logwasm(args, { input = '', cwd = root, env = undefined } = {}) {
+  const result = spawnSync(process.execPath, [bin, ...args], { input, cwd, encoding: 'utf8', timeout: 300000, env: env && { ...process.env, ...env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -159,4 +159,123 @@ test('pipeline: a config error exits 1 with file:line', () => {
   const r = logwasm(['pipeline', '-c', conf]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`${conf.replace(/[.]/g, '\\.')}:3: unknown key 'colour' in \\[INPUT\\] dummy`));
+});
+
+// ---- logwasm aot, and artifacts / --tier on run and filter ------------------------------------
+
+const aotc = path.join(root, 'build', 'runtime', 'logwasm-aotc');
+const noAotc = existsSync(aotc) ? false : 'build/runtime/logwasm-aotc not built (needs LLVM 19)';
+const LWAOT_MAGIC = Buffer.from('\x89LWAOT\r\n', 'latin1');
+
+test('aot: in the help; usage errors exit 2', () => {
+  assert.match(logwasm(['--help']).stdout, /logwasm aot \[--target ARCH\] \[--cpu NAME\] \[-O0\.\.3\] -o OUT\.lwaot IN\.wasm/);
+  const help = logwasm(['help', 'aot']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--target x86_64\|aarch64/);
+  assert.match(help.stdout, /apt-get install llvm-19-dev/);
+  for (const [args, message] of [
+    [['aot', 'x.wasm'], /-o OUT\.lwaot is required/],
+    [['aot', '-o', 'x.lwaot'], /IN\.wasm is required/],
+    [['aot', '-O7', '-o', 'x.lwaot', 'x.wasm'], /optimisation level must be -O0, -O1, -O2 or -O3, got '-O7'/],
+    [['aot', '--target', 'mips', '-o', 'x.lwaot', 'x.wasm'], /--target must be x86_64 or aarch64, got 'mips'/],
+    [['aot', '--frob', '-o', 'x.lwaot', 'x.wasm'], /unknown option '--frob'/],
+    [['aot', '-o', 'x.lwaot', 'a.wasm', 'b.wasm'], /one input module only/],
+    [['run', '--tier=jit', 'x.wasm'], /--tier must be auto, interp or aot, got 'jit'/],
+    [['filter', '--wasm', 'x.wasm', '--function', 'f', '--tier', 'fast'], /--tier must be auto, interp or aot, got 'fast'/],
+  ]) {
+    const r = logwasm(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
+
+test('aot: without the compiler, exit 1 naming LLVM 19 and the commands', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'logwasm-aot-'));
+  const env = { LOGWASM_AOTC: path.join(dir, 'missing-logwasm-aotc') };
+  const r = logwasm(['aot', '-o', path.join(dir, 'x.lwaot'), fixture('c_filter.wasm')], { env });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /LLVM 19/);
+  assert.match(r.stderr, /apt-get install llvm-19-dev && npm run build:runtime/);
+  assert.ok(!existsSync(path.join(dir, 'x.lwaot')));
+  // --tier aot needs it too, and says the same
+  const run = logwasm(['run', '--tier=aot', bad('exit3.wasm')], { env });
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /apt-get install llvm-19-dev && npm run build:runtime/);
+});
+
+test('aot: the compiler\'s exit status and message pass through; options reach it', { skip: noAotc, timeout: 300000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'logwasm-aot-'));
+  const notWasm = path.join(dir, 'not.wasm');
+  writeFileSync(notWasm, 'hello');
+  const direct = spawnSync(aotc, ['-o', path.join(dir, 'direct.lwaot'), notWasm], { encoding: 'utf8' });
+  assert.notEqual(direct.status, 0);
+  const r = logwasm(['aot', '-o', path.join(dir, 'x.lwaot'), notWasm]);
+  assert.equal(r.code, direct.status);
+  assert.equal(r.stderr, direct.stderr);
+  // a cross-compile: the artifact names the CPU, and this machine's loader refuses it saying why
+  const other = process.arch === 'arm64' ? 'x86_64' : 'aarch64';
+  const cpu = other === 'aarch64' ? 'cortex-a57' : 'x86-64-v2';
+  const cross = path.join(dir, 'cross.lwaot');
+  const c = logwasm(['aot', '--target', other, '--cpu', cpu, '-O1', '-o', cross, fixture('c_filter.wasm')]);
+  assert.equal(c.code, 0, c.stderr);
+  const bytes = readFileSync(cross);
+  assert.ok(bytes.subarray(0, 8).equals(LWAOT_MAGIC));
+  assert.ok(bytes.includes(Buffer.from(cpu)), `the artifact records --cpu ${cpu}`);
+  const load = logwasm(['filter', '--wasm', cross, '--function', 'c_filter'], { input: '{"a":1}\n' });
+  assert.equal(load.code, 1);
+  assert.match(load.stderr, new RegExp(other));
+});
+
+test('run and filter: an artifact, or --tier aot, gives byte-identical output to the .wasm', { skip: noAotc, timeout: 300000 }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'logwasm-aot-'));
+  const env = { LOGWASM_AOT_CACHE: path.join(dir, 'cache') };
+  const compileTo = (wasm, name) => {
+    const out = path.join(dir, name);
+    const r = logwasm(['aot', '-o', out, wasm]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(readFileSync(out).subarray(0, 8).equals(LWAOT_MAGIC));
+    return out;
+  };
+
+  // run: exit status, arguments, environment and preopens
+  const exit3 = compileTo(bad('exit3.wasm'), 'exit3.lwaot');
+  const fromWasm = logwasm(['run', bad('exit3.wasm'), 'one', 'two']);
+  for (const args of [[exit3], ['--tier=aot', bad('exit3.wasm')], ['--tier', 'aot', exit3]]) {
+    const r = logwasm(['run', ...args, 'one', 'two'], { env });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout, fromWasm.stdout);
+  }
+  const envWasm = bad('env-and-preopens.wasm');
+  const envAot = compileTo(envWasm, 'env.lwaot');
+  const envArgs = ['--env=A=1', `--map-dir=/data::${dir}`, '--dir=.'];
+  const expectedEnv = logwasm(['run', ...envArgs, envWasm]);
+  assert.equal(expectedEnv.code, 0, expectedEnv.stderr);
+  assert.equal(logwasm(['run', ...envArgs, envAot]).stdout, expectedEnv.stdout);
+  const refused = logwasm(['run', '--tier=interp', exit3]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /AOT artifact.*pass the \.wasm/);
+
+  // filter: JSON and msgpack examples on NDJSON with exact numbers and escapes
+  const input = [
+    '[1700000000.5, {"x":1,"f":120.0,"big":18446744073709551615,"neg":-5,"s":"a\\"b\\\\c\\u00e9"}]',
+    '[[1700000001, {"meta":true}], {"msg":"hello","arr":[1,2.25,null,true]}]',
+    '[1700000002, {"seq":3}]',
+    '[1700000003.000000001, {"u":"\\u4e2d"}]',
+  ].join('\n') + '\n';
+  for (const [file, fn, format] of [['c_filter_wasi.wasm', 'c_filter', 'json'], ['c_filter_msgpack.wasm', 'c_filter_msgpack', 'msgpack']]) {
+    const wasm = fixture(file);
+    const artifact = compileTo(wasm, file.replace('.wasm', '.lwaot'));
+    const common = ['--function', fn, '--event-format', format, '--heap-size', '1M'];
+    const reference = logwasm(['filter', '--wasm', wasm, '--tier', 'interp', ...common], { input });
+    assert.equal(reference.code, 0, reference.stderr);
+    assert.equal(reference.stdout.trim().split('\n').length, 4, reference.stdout);
+    for (const args of [['--wasm', artifact], ['--wasm', wasm, '--tier', 'aot'], ['--wasm', artifact, '--tier', 'aot']]) {
+      const r = logwasm(['filter', ...args, ...common], { input, env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, reference.stdout, `${file} ${args.join(' ')}`);
+    }
+    const interpRefused = logwasm(['filter', '--wasm', artifact, '--tier', 'interp', ...common], { input });
+    assert.equal(interpRefused.code, 1);
+    assert.match(interpRefused.stderr, /pass the \.wasm/);
+  }
 });
