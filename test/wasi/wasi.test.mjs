@@ -169,18 +169,21 @@ test('the embedding API: preopen errors, captured stdout, borrowed stdio, exit c
   assert.match(out.trim().split('\n').at(-1), /^api: \d+ passed, 0 failed$/);
 });
 
-test('logwasm-run: command line behaviour', async (t) => {
-  assert.ok(fs.existsSync(runner), `logwasm-run not built at ${runner}`);
-  if (!has('wat2wasm')) {
-    t.skip('wat2wasm not available');
-    return;
-  }
+// The command-line contract both runners keep: iwasm-style options; exit status = the program's,
+// 1 when it cannot be loaded, 134 on a trap, 124 on timeout; guest stdio is the process's own;
+// messages on stderr prefixed with the command's name (`prefix`). `command` = [file, ...words].
+async function commandLineChecks(t, command, prefix, { cli = false } = {}) {
+  const [file, ...words] = command;
+  const run = (args, opts = {}) =>
+    spawnSync(file, [...words, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000, ...opts });
+  const starts = (text) => new RegExp(`^${prefix}: ${text}`);
   const dir = tmpdir(t);
 
   await t.test('a missing file is exit 1 with the path', () => {
     const r = run([path.join(dir, 'nope.wasm')]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr.toString(), /^logwasm-run: cannot read '.*nope\.wasm': No such file/);
+    assert.match(r.stderr.toString(), cli ? starts("cannot read module '.*nope\\.wasm': no such file")
+      : starts("cannot read '.*nope\\.wasm': No such file"));
   });
 
   await t.test('a malformed module is exit 1 with the engine message', () => {
@@ -188,21 +191,21 @@ test('logwasm-run: command line behaviour', async (t) => {
     fs.writeFileSync(bad, Buffer.from('not wasm at all'));
     const r = run([bad]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr.toString(), /^logwasm-run: .+/);
+    assert.match(r.stderr.toString(), starts('.+'));
   });
 
   await t.test('an unknown import is exit 1 naming it', () => {
     const m = wat(t, dir, 'imp', '(module (import "env" "nothere" (func)) (func (export "_start")))');
     const r = run([m]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr.toString(), /^logwasm-run: .*env.*nothere/);
+    assert.match(r.stderr.toString(), starts('.*env.*nothere'));
   });
 
   await t.test('a trap is exit 134 with the trap message', () => {
     const m = wat(t, dir, 'trap', '(module (func (export "_start") unreachable))');
     const r = run([m]);
     assert.equal(r.status, 134);
-    assert.match(r.stderr.toString(), /^logwasm-run: trap: unreachable/);
+    assert.match(r.stderr.toString(), starts('trap: unreachable'));
   });
 
   await t.test('proc_exit(n) is exit n, writes reach stdout, argv counts the module path', () => {
@@ -222,7 +225,7 @@ test('logwasm-run: command line behaviour', async (t) => {
     assert.equal(r.status, 43); // 40 + argc (module, a, b)
   });
 
-  await t.test('--invoke calls an export with typed arguments and prints results', () => {
+  if (!cli) await t.test('--invoke calls an export with typed arguments and prints results', () => {
     const m = wat(t, dir, 'calc', `(module
       (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
       (func (export "mix") (param i64 f64) (result i64 f64)
@@ -263,7 +266,7 @@ test('logwasm-run: command line behaviour', async (t) => {
     m = wat(t, dir, 'lib', '(module (func (export "helper")))');
     r = run([m]);
     assert.equal(r.status, 1);
-    assert.match(r.stderr.toString(), /^logwasm-run: the module has no '_start' export/);
+    assert.match(r.stderr.toString(), starts("the module has no '_start' export"));
   });
 
   await t.test('wasi_unstable gets its own filestat, subscription and whence ABI', () => {
@@ -299,7 +302,7 @@ test('logwasm-run: command line behaviour', async (t) => {
         (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
     const started = Date.now();
     const status = await new Promise((resolve) => {
-      const child = spawn(runner, ['--timeout-ms=200', m], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const child = spawn(file, [...words, '--timeout-ms=200', m], { stdio: ['pipe', 'ignore', 'ignore'] });
       // stdin stays open and empty until the child is gone
       const guard = setTimeout(() => child.kill('SIGKILL'), 10000);
       child.on('close', (code) => { clearTimeout(guard); resolve(code); });
@@ -330,4 +333,86 @@ test('logwasm-run: command line behaviour', async (t) => {
     const r = run(['--env=A=1', '--env=B=2', `--dir=${dir}`, m]);
     assert.equal(r.status, 21, r.stderr.toString());
   });
+
+  // stdin, stdout and stderr are the process's own descriptors, used directly by the guest
+  const cat = wat(t, dir, 'cat', `(module
+    (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory 2)
+    (func (export "_start") (local $n i32) (local $at i32)
+      (loop $more
+        (i32.store (i32.const 0) (i32.const 1024)) (i32.store (i32.const 4) (i32.const 65536))
+        (if (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16))
+          (then (call $exit (i32.const 2))))
+        (local.set $n (i32.load (i32.const 16)))
+        (if (i32.eqz (local.get $n)) (then (return)))
+        (local.set $at (i32.const 1024))
+        (block $done (loop $part
+          (br_if $done (i32.eqz (local.get $n)))
+          (i32.store (i32.const 32) (local.get $at)) (i32.store (i32.const 36) (local.get $n))
+          (if (call $write (i32.const 1) (i32.const 32) (i32.const 1) (i32.const 40))
+            (then (call $exit (i32.const 3))))
+          (local.set $at (i32.add (local.get $at) (i32.load (i32.const 40))))
+          (local.set $n (i32.sub (local.get $n) (i32.load (i32.const 40))))
+          (br $part)))
+        (br $more))))`);
+
+  await t.test('stdin reaches the guest and its stdout reaches ours, byte for byte', () => {
+    const input = Buffer.alloc(3 << 20);
+    for (let i = 0; i < input.length; i++) input[i] = (i * 7919) >>> 5;
+    const r = run([cat], { input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.ok(r.stdout.equals(input), `stdout has ${r.stdout.length} of ${input.length} bytes`);
+  });
+
+  await t.test('a slow reader of stdout loses nothing (full pipe, no EAGAIN to the guest)', () => {
+    const input = path.join(dir, 'four-mib');
+    fs.writeFileSync(input, Buffer.alloc(4 << 20, 0x61));
+    const quoted = [file, ...words, cat].map((w) => `'${w}'`).join(' ');
+    const r = spawnSync('sh', ['-c', `${quoted} < '${input}' | (sleep 1; wc -c)`], { timeout: 60000 });
+    assert.equal(r.stdout.toString().trim(), String(4 << 20), r.stderr.toString());
+  });
+
+  await t.test('stdout and stderr writes keep their order on one descriptor', () => {
+    const m = wat(t, dir, 'interleave', `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (memory 1)
+      (data (i32.const 16) "out\\n") (data (i32.const 32) "err\\n")
+      (func (export "_start") (local $i i32)
+        (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 4))
+        (i32.store (i32.const 8) (i32.const 32)) (i32.store (i32.const 12) (i32.const 4))
+        (loop $again
+          (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 48)))
+          (drop (call $w (i32.const 2) (i32.const 8) (i32.const 1) (i32.const 48)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $i) (i32.const 50))))))`);
+    const both = path.join(dir, 'both.txt');
+    const fd = fs.openSync(both, 'w');
+    try {
+      const r = run([m], { stdio: ['ignore', fd, fd] });
+      assert.equal(r.status, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    assert.equal(fs.readFileSync(both, 'utf8'), 'out\nerr\n'.repeat(50));
+  });
+}
+
+test('logwasm-run: command line behaviour', async (t) => {
+  assert.ok(fs.existsSync(runner), `logwasm-run not built at ${runner}`);
+  if (!has('wat2wasm')) {
+    t.skip('wat2wasm not available');
+    return;
+  }
+  await commandLineChecks(t, [runner], 'logwasm-run');
+});
+
+test('logwasm run (Node CLI): the same command line behaviour as logwasm-run', async (t) => {
+  assert.ok(fs.existsSync(path.join(repo, 'dist', 'cli.js')), 'dist/cli.js not built (npm run build:ts)');
+  if (!has('wat2wasm')) {
+    t.skip('wat2wasm not available');
+    return;
+  }
+  await commandLineChecks(t, [process.execPath, path.join(repo, 'bin', 'logwasm'), 'run'], 'logwasm', { cli: true });
 });
