@@ -1450,6 +1450,9 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   code->result_count = type->result_count;
   /* +1: host calls and scratch may touch one slot past the deepest entry */
   code->frame_slots = c->local_count + c->pool_count + c->max_sp + 1;
+  /* the interpreter zeroes declared locals four slots at a time */
+  uint32_t zeroed = type->param_count + (def->local_count + 3) / 4 * 4;
+  if (code->frame_slots < zeroed) code->frame_slots = zeroed;
   code->func_index = func_index;
   def->code = code;
   return LW_OK;

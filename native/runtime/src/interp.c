@@ -274,6 +274,19 @@ static const lw_module *prof_module;
 static void prof_ip_report(void) {
   uint64_t total = 0;
   for (int i = 0; i < PROF_IPS; i++) total += prof_ip_counts[i];
+  static uint64_t per_func[4096];
+  for (int i = 0; i < PROF_IPS; i++) {
+    if (!prof_ip_counts[i] || !prof_module) continue;
+    for (uint32_t f = 0; f < prof_module->defined_func_count && f < 4096; f++) {
+      const struct lw_code *code = prof_module->funcs[f].code;
+      if (code && prof_ip_keys[i] >= code->start && prof_ip_keys[i] < code->start + code->word_count)
+        per_func[f] += prof_ip_counts[i];
+    }
+  }
+  for (uint32_t f = 0; prof_module && f < prof_module->defined_func_count && f < 4096; f++)
+    if (per_func[f] * 200 > total)
+      fprintf(stderr, "  func %u %5.2f%%\n", prof_module->funcs[f].code->func_index,
+              100.0 * per_func[f] / total);
   for (int k = 0; k < 80; k++) {
     int best = -1;
     for (int i = 0; i < PROF_IPS; i++)
@@ -452,13 +465,12 @@ L_return1:
 L_return0:
   ip = fr->ret_ip;
   fp = fr->fp;
+  /* Within one instance mb and ms are current: memory.grow reloads them and every other way
+   * the memory can change (host and compiled calls, other instances) reloads them on the way
+   * back or here. */
   if (UNLIKELY(fr->inst != inst)) {
     inst = fr->inst;
     LOAD_MEMORY();
-  } else if (LIKELY(mem != NULL)) {
-    /* the callee may have grown the memory */
-    mb = mem->data;
-    ms = mem->size;
   }
   fr++;
   DISPATCH();
@@ -522,7 +534,18 @@ enter_code:
   fr->inst = inst;
 enter_frame:
   fp = new_fp;
-  for (uint32_t i = code->param_count; i < code->local_count; i++) fp[i] = 0;
+  {
+    /* Declared locals start at zero. Four slots at a time: the compiler sizes every frame so
+     * that the up to three slots past the locals are its own (pool or operand slots, written
+     * before they are read). */
+    lw_slot *z = fp + code->param_count;
+    for (uint32_t n = (code->local_count - code->param_count + 3) / 4; n; n--, z += 4) {
+      z[0] = 0;
+      z[1] = 0;
+      z[2] = 0;
+      z[3] = 0;
+    }
+  }
   ip = code->start;
   if (UNLIKELY(--budget < 0)) goto poll_slow;
   DISPATCH();
