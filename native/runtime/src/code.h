@@ -200,6 +200,10 @@ struct lw_code {
   X(br_i32_and3_nz_si)   /* a b imm off: branch if (a & b & imm) != 0 (word-at-a-time tests) */ \
   X(br_i32_and3_z_si)    /* a b imm off: branch if (a & b & imm) == 0 */                       \
   X(i32_load8_u_pre)     /* dst x k offset: x += k, then dst = i32.load8_u(x + offset) */       \
+  X(i32_load8_u_pre_br)  /* dst x k offset off: the same, then branch (a loop's back edge) */  \
+  X(copy3)               /* dst1 src1 dst2 src2 dst3 src3, in that order (call arguments) */   \
+  X(copy_br)             /* dst src off: copy, then branch */                                  \
+  X(i32_shl_or_shr_si)   /* dst a k1 b k2: dst = (a << k1) | (b >> k2), unsigned shift */      \
   /* f64 arithmetic with the second operand loaded from memory: dst a addr offset [disp] */    \
   X(f64_add_m) X(f64_add_md) X(f64_sub_m) X(f64_sub_md) X(f64_mul_m) X(f64_mul_md)              \
   /* division by a constant that cannot trap (not 0, not -1): dst a imm */                     \

@@ -216,6 +216,19 @@ static void emit_const(compiler *c, uint32_t dst, uint64_t value) {
 
 static void emit_copy(compiler *c, uint32_t dst, uint32_t src) {
   if (dst == src) return;
+  if (c->last.valid && c->last.op == LW_OP_copy2 && c->last.end == c->len && !c->nomem) {
+    /* and three (a call's arguments) one copy3 */
+    uint32_t start = c->last.start;
+    c->code[start].handler = c->handlers[LW_OP_copy3];
+    c->instr = start;
+    c->half = 0;
+    uint32_t pos = arg(c, dst);
+    arg(c, src);
+    mark_dst(c, pos, dst);
+    c->last.start = start;
+    c->last.op = LW_OP_copy3;
+    return;
+  }
   if (c->last.valid && c->last.op == LW_OP_copy && c->last.end == c->len && !c->nomem) {
     /* two copies in a row become one copy2 */
     uint32_t start = c->last.start;
@@ -394,6 +407,20 @@ static void emit_branch(compiler *c, cframe *f) {
     const ventry *e = &c->stack[d];
     if (e->kind == V_SLOT && d == f->height + i) continue;
     move_entry(c, e, d, home(c, f->height + i));
+  }
+  if (c->last.valid && c->last.end == c->len && !c->nomem &&
+      (c->last.op == LW_OP_i32_load8_u_pre || c->last.op == LW_OP_copy)) {
+    /* the instruction just emitted branches itself (a loop's last step) */
+    uint32_t start = c->last.start;
+    c->code[start].handler =
+        c->handlers[c->last.op == LW_OP_copy ? LW_OP_copy_br : LW_OP_i32_load8_u_pre_br];
+    c->prev = c->last;
+    c->last.valid = false;
+    c->instr = start;
+    c->half = 0;
+    uint32_t pos = arg(c, 0);
+    target(c, f, start, pos);
+    return;
   }
   begin(c, LW_OP_br);
   uint32_t pos = arg(c, 0);
@@ -752,6 +779,24 @@ static void compile_numeric(compiler *c, uint32_t code) {
     arg(c, addr);
     arg(c, offset);
     if (with_disp) arg(c, disp);
+    mark_dst(c, pos, dst);
+    return;
+  }
+  if (code == 0x72 && top->kind == V_SLOT && c->stack[c->sp - 2].kind == V_SLOT &&
+      c->last.valid && c->last.op == LW_OP_i32_shr_u_si && c->last.end == c->len &&
+      c->last.dst == home(c, c->sp - 1) && c->prev.valid && c->prev.op == LW_OP_i32_shl_si &&
+      c->prev.end == c->last.start && c->prev.dst == home(c, c->sp - 2)) {
+    /* (a << k1) | (b >> k2) of two shifts just computed (unaligned word copies): one op */
+    last_instr shl = c->prev, shr = c->last;
+    c->len = shl.start;
+    c->sp -= 2;
+    uint32_t dst = push_result(c);
+    begin(c, LW_OP_i32_shl_or_shr_si);
+    uint32_t pos = arg(c, dst);
+    arg(c, shl.a);
+    arg(c, shl.b);
+    arg(c, shr.a);
+    arg(c, shr.b);
     mark_dst(c, pos, dst);
     return;
   }

@@ -612,6 +612,25 @@ L_i32_load8_u_pre: {
   WI(0, mb[ea]);
   NEXT(4);
 }
+L_i32_load8_u_pre_br: {
+  uint32_t x = RI(1) + U32(2);
+  WI(1, x);
+  uint64_t ea = (uint64_t)x + U32(3);
+  if (UNLIKELY(ea + 1 > ms)) goto trap_memory;
+  WI(0, mb[ea]);
+  JUMP(OFF(4));
+}
+L_copy3:
+  SL(0) = SL(1);
+  SL(2) = SL(3);
+  SL(4) = SL(5);
+  NEXT(6);
+L_copy_br:
+  SL(0) = SL(1);
+  JUMP(OFF(2));
+L_i32_shl_or_shr_si:
+  WI(0, (RI(1) << (U32(2) & 31)) | (RI(3) >> (U32(4) & 31)));
+  NEXT(5);
 L_br_i32_and_nz_si:
   if (RI(0) & U32(1)) JUMP(OFF(2));
   NEXT(3);
