@@ -26,7 +26,9 @@
 #include "code.h"
 #include "reader.h"
 
-enum { V_SLOT, V_LOCAL, V_CONST };
+/* V_ADDK: i32 local + constant (local `local`, constant in `value`), not computed until a
+ * consumer needs it in a slot; loads and stores take it as base + displacement for free. */
+enum { V_SLOT, V_LOCAL, V_CONST, V_ADDK };
 
 #define LW_POOL_MAX 32
 
@@ -249,12 +251,25 @@ static void emit_copy(compiler *c, uint32_t dst, uint32_t src) {
   c->last.op = LW_OP_copy;
 }
 
+/* dst = local + k (i32), recorded as an i32_add_si for the peepholes that look for one. */
+static void emit_add_local(compiler *c, uint32_t dst, uint32_t local, uint32_t k) {
+  begin(c, LW_OP_i32_add_si);
+  uint32_t pos = arg(c, dst);
+  arg(c, local);
+  arg(c, k);
+  mark_dst(c, pos, dst);
+  c->last.op = LW_OP_i32_add_si;
+  c->last.a = local;
+  c->last.b = k;
+}
+
 /* Writes entry e's value to slot dst without changing what the stack says (used on paths
  * that are taken only sometimes). */
 static void move_entry(compiler *c, const ventry *e, uint32_t depth, uint32_t dst) {
   switch (e->kind) {
   case V_SLOT: emit_copy(c, dst, home(c, depth)); break;
   case V_LOCAL: emit_copy(c, dst, e->local); break;
+  case V_ADDK: emit_add_local(c, dst, e->local, (uint32_t)e->value); break;
   default: emit_const(c, dst, e->value); break;
   }
 }
@@ -290,18 +305,20 @@ static void use_top(compiler *c, uint32_t n, uint32_t *slots) {
 
 static void materialize_locals(compiler *c) {
   for (uint32_t d = 0; d < c->sp; d++)
-    if (c->stack[d].kind == V_LOCAL) materialize(c, d);
+    if (c->stack[d].kind == V_LOCAL || c->stack[d].kind == V_ADDK) materialize(c, d);
 }
 
 /* Before local `x` changes: entries still reading it get their own copy. */
 static void protect_local(compiler *c, uint32_t x) {
   for (uint32_t d = 0; d < c->sp; d++)
-    if (c->stack[d].kind == V_LOCAL && c->stack[d].local == x) materialize(c, d);
+    if ((c->stack[d].kind == V_LOCAL || c->stack[d].kind == V_ADDK) && c->stack[d].local == x)
+      materialize(c, d);
 }
 
 static bool local_referenced(compiler *c, uint32_t x) {
   for (uint32_t d = 0; d < c->sp; d++)
-    if (c->stack[d].kind == V_LOCAL && c->stack[d].local == x) return true;
+    if ((c->stack[d].kind == V_LOCAL || c->stack[d].kind == V_ADDK) && c->stack[d].local == x)
+      return true;
   return false;
 }
 
@@ -344,6 +361,11 @@ static void emit_return(compiler *c) {
   }
   if (n == 1) {
     ventry *e = &c->stack[c->sp - 1];
+    if (e->kind == V_ADDK) {
+      emit_add_local(c, 0, e->local, (uint32_t)e->value);
+      begin(c, LW_OP_return0);
+      return;
+    }
     if (e->kind == V_CONST) {
       emit_const(c, 0, e->value);
       begin(c, LW_OP_return0);
@@ -819,6 +841,15 @@ static void compile_numeric(compiler *c, uint32_t code) {
     }
   }
   bool imm = op_imm >= 0 && top->kind == V_CONST && fits_imm(ni, top->value);
+  if (imm && op_imm == LW_OP_i32_add_si &&
+      (c->stack[c->sp - 2].kind == V_LOCAL || c->stack[c->sp - 2].kind == V_ADDK)) {
+    /* local + k stays symbolic until something needs it in a slot */
+    ventry *a = &c->stack[c->sp - 2];
+    a->value = a->kind == V_ADDK ? (uint32_t)(a->value + top->value) : (uint32_t)top->value;
+    a->kind = V_ADDK;
+    c->sp--;
+    return;
+  }
   if (imm && op_imm == LW_OP_i32_add_si && c->stack[c->sp - 2].kind == V_SLOT &&
       c->last.valid && c->last.op == LW_OP_i32_add_si && c->last.end == c->len &&
       c->last.dst == home(c, c->sp - 2)) {
@@ -913,6 +944,9 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
   c->known_gen[x] = 0;
   if (e.kind == V_LOCAL && e.local == x) {
     /* local.set x of local.get x: nothing to do */
+  } else if (e.kind == V_ADDK) {
+    protect_local(c, x);
+    emit_add_local(c, x, e.local, (uint32_t)e.value);
   } else if (e.kind == V_SLOT && c->last.valid && c->last.end == c->len &&
              c->last.dst == home(c, d) && !local_referenced(c, x)) {
     /* the producing instruction writes the local directly */
@@ -1282,6 +1316,11 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
         break;                                                                                 \
       }                                                                                        \
       int fused = take_displacement(c, c->sp - 1, &addr, &disp);                               \
+      if (!fused && c->stack[c->sp - 1].kind == V_ADDK) {                                      \
+        fused = 1;                                                                             \
+        addr = c->stack[c->sp - 1].local;                                                      \
+        disp = (uint32_t)c->stack[c->sp - 1].value;                                            \
+      }                                                                                        \
       if (!fused) use_top(c, 1, &addr);                                                        \
       else c->sp--;                                                                            \
       uint32_t dst = push_result(c);                                                           \
@@ -1309,6 +1348,11 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       int fused = val->kind == V_LOCAL || (val->kind == V_CONST && pool_find(c, val->value) >= 0) \
                       ? take_displacement(c, c->sp - 2, &s[0], &disp)                          \
                       : 0;                                                                     \
+      if (!fused && c->stack[c->sp - 2].kind == V_ADDK) {                                      \
+        fused = 1;                                                                             \
+        s[0] = c->stack[c->sp - 2].local;                                                      \
+        disp = (uint32_t)c->stack[c->sp - 2].value;                                            \
+      }                                                                                        \
       if (fused) {                                                                             \
         s[1] = use(c, c->sp - 1);                                                              \
         c->sp -= 2;                                                                            \
