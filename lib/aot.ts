@@ -45,7 +45,7 @@ export function isWasmModule(bytes: Uint8Array): boolean {
   return startsWith(bytes, WASM_MAGIC);
 }
 
-function isExecutable(file: string): boolean {
+function isRegularFile(file: string): boolean {
   try {
     return statSync(file).isFile();
   } catch {
@@ -58,13 +58,13 @@ function isExecutable(file: string): boolean {
  *  the first logwasm-aotc on PATH. */
 export function findAotCompiler(): string | null {
   const override = process.env.LOGWASM_AOTC;
-  if (override) return isExecutable(override) ? path.resolve(override) : null;
+  if (override) return isRegularFile(override) ? path.resolve(override) : null;
   const built = path.join(packageRoot, 'build', 'runtime', COMPILER_NAME);
-  if (isExecutable(built)) return built;
+  if (isRegularFile(built)) return built;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, COMPILER_NAME);
-    if (isExecutable(candidate)) return candidate;
+    if (isRegularFile(candidate)) return candidate;
   }
   return null;
 }
