@@ -201,6 +201,8 @@ struct lw_code {
   X(br_i32_and3_z_si)    /* a b imm off: branch if (a & b & imm) == 0 */                       \
   X(i32_load8_u_pre)     /* dst x k offset: x += k, then dst = i32.load8_u(x + offset) */       \
   X(i32_load8_u_pre_br)  /* dst x k offset off: the same, then branch (a loop's back edge) */  \
+  X(br_i32_and_set_z_ne_si) /* dst a imm off k off2: br_i32_and_set_z_si, then branch to off2 */ \
+  X(br_i32_and_set_z_eq_si) /*   if dst != k (_ne) or dst == k (_eq): `while (*s && *s != c)` */ \
   X(copy3)               /* dst1 src1 dst2 src2 dst3 src3, in that order (call arguments) */   \
   X(copy_br)             /* dst src off: copy, then branch */                                  \
   X(i32_shl_or_shr_si)   /* dst a k1 b k2: dst = (a << k1) | (b >> k2), unsigned shift */      \

@@ -495,10 +495,20 @@ static bool take_and_set(compiler *c, lw_op op, uint32_t x) {
     return false;
   last_instr and1 = c->last;
   c->len = and1.start;
-  begin(c, op == LW_OP_br_if_eqz ? LW_OP_br_i32_and_set_z_si : LW_OP_br_i32_and_set_nz_si);
+  lw_op fused = op == LW_OP_br_if_eqz ? LW_OP_br_i32_and_set_z_si : LW_OP_br_i32_and_set_nz_si;
+  begin(c, fused);
   arg(c, and1.dst);
   arg(c, and1.a);
   arg(c, and1.b);
+  /* a compare of dst with a constant right after may join it (emit_cond_jump); the branch
+   * offset sits where the joined form keeps it, so a fixup stays valid */
+  c->last.valid = true;
+  c->last.op = fused;
+  c->last.start = c->instr;
+  c->last.end = c->len; /* the offset operand goes into the last word */
+  c->last.dst = and1.dst;
+  c->last.is_cmp = false;
+  c->last.dst_pos = UINT32_MAX;
   return true;
 }
 
@@ -513,6 +523,19 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       return arg(c, 0);
     }
     lw_op br = when ? k->br_true : k->br_false;
+    if ((br == LW_OP_br_i32_ne_si || br == LW_OP_br_i32_eq_si) && c->last.valid &&
+        c->last.op == LW_OP_br_i32_and_set_z_si && c->last.end == c->len &&
+        c->last.dst == k->a) {
+      /* `x = a & m; if (!x) ...; if (x != k) ...` (a byte scan's two exits): one op */
+      uint32_t start = c->last.start;
+      c->code[start].handler = c->handlers[br == LW_OP_br_i32_ne_si ? LW_OP_br_i32_and_set_z_ne_si
+                                                                    : LW_OP_br_i32_and_set_z_eq_si];
+      c->last.valid = false;
+      c->instr = start;
+      c->half = 0;
+      arg(c, k->b);
+      return arg(c, 0);
+    }
     if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
         c->last.op == LW_OP_i32_and && c->last.end == c->len && c->last.dst == k->a &&
         k->a >= c->local_count + c->pool_count) {

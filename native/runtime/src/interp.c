@@ -620,6 +620,20 @@ L_i32_load8_u_pre_br: {
   WI(0, mb[ea]);
   JUMP(OFF(4));
 }
+L_br_i32_and_set_z_ne_si: {
+  uint32_t v = RI(1) & U32(2);
+  WI(0, v);
+  if (!v) JUMP(OFF(3));
+  if (v != U32(4)) JUMP(OFF(5));
+  NEXT(6);
+}
+L_br_i32_and_set_z_eq_si: {
+  uint32_t v = RI(1) & U32(2);
+  WI(0, v);
+  if (!v) JUMP(OFF(3));
+  if (v == U32(4)) JUMP(OFF(5));
+  NEXT(6);
+}
 L_copy3:
   SL(0) = SL(1);
   SL(2) = SL(3);
