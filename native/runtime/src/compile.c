@@ -92,6 +92,7 @@ typedef struct compiler {
   fixup *fixups;
   uint32_t fixup_count, fixup_cap;
 
+  uint32_t param_count;
   uint32_t local_count;
   uint32_t result_count;
   struct lw_code *codes; /* every defined function's lw_code, allocated up front */
@@ -99,6 +100,9 @@ typedef struct compiler {
    * declared locals (zero) and by local.set of a constant; forgotten at every join point. */
   uint32_t *known_gen;
   uint64_t *known_value;
+  /* Locals written so far (in body order) with anything but constant zero: a declared local
+   * not in here is still zero on every path that does not come round a loop. */
+  uint8_t *written;
   uint32_t known_cap;
   uint32_t gen;
   /* Constant pool: distinct constants of the body get slots right after the locals, written
@@ -955,7 +959,15 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
   ventry e = c->stack[d];
   c->sp--;
   if (e.kind == V_CONST) {
-    if (!local_known(c, x, e.value)) {
+    if (e.value != 0) c->written[x] = 1;
+    bool still_zero = e.value == 0 && !c->written[x] && x >= c->param_count;
+    for (uint32_t i = 0; still_zero && i < c->frame_count; i++)
+      if (c->frames[i].kind == C_LOOP) still_zero = false;
+    if (still_zero) {
+      /* zero already (after a join, where known_gen forgets): nothing to write */
+      c->known_gen[x] = c->gen;
+      c->known_value[x] = 0;
+    } else if (!local_known(c, x, e.value)) {
       protect_local(c, x);
       emit_const(c, x, e.value);
       c->known_gen[x] = c->gen;
@@ -965,6 +977,7 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
     return;
   }
   c->known_gen[x] = 0;
+  c->written[x] = 1;
   if (e.kind == V_LOCAL && e.local == x) {
     /* local.set x of local.get x: nothing to do */
   } else if (e.kind == V_ADDK) {
@@ -1033,6 +1046,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   c->unreachable = false;
   c->dead_depth = 0;
   c->last.valid = false;
+  c->param_count = type->param_count;
   c->local_count = type->param_count + def->local_count;
   c->result_count = type->result_count;
   if (!grow_array(c, (void **)&c->known_gen, &c->known_cap, c->local_count + 1,
@@ -1045,6 +1059,13 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
                           func_index);
   }
+  {
+    uint32_t cap = 0;
+    if (!grow_array(c, (void **)&c->written, &cap, c->known_cap, sizeof(uint8_t)))
+      return lw_error_set(c->err, LW_ERR_NOMEM, "out of host memory compiling function %u",
+                          func_index);
+  }
+  memset(c->written, 0, c->local_count);
   c->gen = 1;
   memset(c->known_gen, 0, (size_t)c->local_count * sizeof(uint32_t));
   for (uint32_t x = type->param_count; x < c->local_count; x++) {
@@ -1592,6 +1613,7 @@ lw_status lw_compile(lw_module *module, lw_error *err) {
   free(c.fixups);
   free(c.known_gen);
   free(c.known_value);
+  free(c.written);
   if (status != LW_OK) lw_compiled_free(module);
   return status;
 }
