@@ -26,6 +26,7 @@ struct lw_code {
   uint32_t result_count;
   uint32_t frame_slots;  /* local_count + the deepest operand stack (+ scratch) */
   uint32_t func_index;   /* in the module's function index space */
+  uint32_t zero_groups;  /* declared locals / 4, rounded up: what a call zeroes, 4 slots a time */
 };
 
 /* Plain numeric instructions, generated in both files from one list.
@@ -203,6 +204,9 @@ struct lw_code {
   X(i32_load8_u_pre_br)  /* dst x k offset off: the same, then branch (a loop's back edge) */  \
   X(br_i32_and_set_z_ne_si) /* dst a imm off k off2: br_i32_and_set_z_si, then branch to off2 */ \
   X(br_i32_and_set_z_eq_si) /*   if dst != k (_ne) or dst == k (_eq): `while (*s && *s != c)` */ \
+  X(i32_andn_add_si)     /* dst w k: dst = ~w & (w + k) (musl's word-at-a-time zero byte test) */ \
+  X(br_i32_andn_add_nz_si) /* w k m off: branch if (~w & (w + k) & m) != 0 */                 \
+  X(br_i32_andn_add_z_si)  /* w k m off: branch if (~w & (w + k) & m) == 0 */                 \
   X(copy3)               /* dst1 src1 dst2 src2 dst3 src3, in that order (call arguments) */   \
   X(copy_br)             /* dst src off: copy, then branch */                                  \
   X(i32_shl_or_shr_si)   /* dst a k1 b k2: dst = (a << k1) | (b >> k2), unsigned shift */      \

@@ -541,6 +541,19 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       return arg(c, 0);
     }
     if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
+        c->last.op == LW_OP_i32_andn_add_si && c->last.end == c->len && c->last.dst == k->a &&
+        k->a >= c->local_count + c->pool_count) {
+      /* ~w & (w + k) & mask tested: the whole zero byte test in the branch */
+      last_instr t = c->last;
+      c->len = t.start;
+      begin(c, br == LW_OP_br_i32_and_nz_si ? LW_OP_br_i32_andn_add_nz_si
+                                            : LW_OP_br_i32_andn_add_z_si);
+      arg(c, t.a);
+      arg(c, t.b);
+      arg(c, k->b);
+      return arg(c, 0);
+    }
+    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
         c->last.op == LW_OP_i32_and && c->last.end == c->len && c->last.dst == k->a &&
         k->a >= c->local_count + c->pool_count) {
       /* (x & y) & mask tested, x & y a temporary just computed: one test of all three */
@@ -830,6 +843,33 @@ static void compile_numeric(compiler *c, uint32_t code) {
     if (with_disp) arg(c, disp);
     mark_dst(c, pos, dst);
     return;
+  }
+  if (code == 0x71 && top->kind == V_ADDK && c->stack[c->sp - 2].kind == V_SLOT)
+    materialize(c, c->sp - 1); /* (w + k) computed now rather than by use_top below */
+  if (code == 0x71 && top->kind == V_SLOT && c->stack[c->sp - 2].kind == V_SLOT &&
+      c->last.valid && c->last.end == c->len && c->prev.valid && c->prev.end == c->last.start &&
+      c->last.dst == home(c, c->sp - 1) && c->prev.dst == home(c, c->sp - 2)) {
+    /* ~w & (w + k) (either order) of two ops just computed: one op */
+    const last_instr *not_w = NULL, *add = NULL;
+    if (c->prev.op == LW_OP_i32_xor_si && c->last.op == LW_OP_i32_add_si)
+      not_w = &c->prev, add = &c->last;
+    else if (c->prev.op == LW_OP_i32_add_si && c->last.op == LW_OP_i32_xor_si)
+      add = &c->prev, not_w = &c->last;
+    if (not_w && not_w->b == 0xffffffffu && not_w->a == add->a) {
+      uint32_t w = add->a, k = add->b;
+      c->len = c->prev.start;
+      c->sp -= 2;
+      uint32_t dst = push_result(c);
+      begin(c, LW_OP_i32_andn_add_si);
+      uint32_t pos = arg(c, dst);
+      arg(c, w);
+      arg(c, k);
+      mark_dst(c, pos, dst);
+      c->last.op = LW_OP_i32_andn_add_si;
+      c->last.a = w;
+      c->last.b = k;
+      return;
+    }
   }
   if (code == 0x72 && top->kind == V_SLOT && c->stack[c->sp - 2].kind == V_SLOT &&
       c->last.valid && c->last.op == LW_OP_i32_shr_u_si && c->last.end == c->len &&
@@ -1586,6 +1626,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   /* the interpreter zeroes declared locals four slots at a time */
   uint32_t zeroed = type->param_count + (def->local_count + 3) / 4 * 4;
   if (code->frame_slots < zeroed) code->frame_slots = zeroed;
+  code->zero_groups = (def->local_count + 3) / 4;
   code->func_index = func_index;
   def->code = code;
   return LW_OK;

@@ -539,7 +539,7 @@ enter_frame:
      * that the up to three slots past the locals are its own (pool or operand slots, written
      * before they are read). */
     lw_slot *z = fp + code->param_count;
-    for (uint32_t n = (code->local_count - code->param_count + 3) / 4; n; n--, z += 4) {
+    for (uint32_t n = code->zero_groups; n; n--, z += 4) {
       z[0] = 0;
       z[1] = 0;
       z[2] = 0;
@@ -633,6 +633,21 @@ L_br_i32_and_set_z_eq_si: {
   if (!v) JUMP(OFF(3));
   if (v == U32(4)) JUMP(OFF(5));
   NEXT(6);
+}
+L_i32_andn_add_si: {
+  uint32_t w = RI(1);
+  WI(0, ~w & (w + U32(2)));
+  NEXT(3);
+}
+L_br_i32_andn_add_nz_si: {
+  uint32_t w = RI(0);
+  if (~w & (w + U32(1)) & U32(2)) JUMP(OFF(3));
+  NEXT(4);
+}
+L_br_i32_andn_add_z_si: {
+  uint32_t w = RI(0);
+  if (!(~w & (w + U32(1)) & U32(2))) JUMP(OFF(3));
+  NEXT(4);
 }
 L_copy3:
   SL(0) = SL(1);
