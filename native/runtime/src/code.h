@@ -207,6 +207,10 @@ struct lw_code {
   X(i32_andn_add_si)     /* dst w k: dst = ~w & (w + k) (musl's word-at-a-time zero byte test) */ \
   X(br_i32_andn_add_nz_si) /* w k m off: branch if (~w & (w + k) & m) != 0 */                 \
   X(br_i32_andn_add_z_si)  /* w k m off: branch if (~w & (w + k) & m) == 0 */                 \
+  X(br_i32_load_nz)      /* addr offset off: branch if i32.load(addr + offset) != 0 */          \
+  X(br_i32_load_z)       /* addr offset off: branch if i32.load(addr + offset) == 0 */          \
+  X(br_i32_load8_u_and_nz_si) /* addr offset imm off: branch if (load8_u(..) & imm) != 0 */     \
+  X(br_i32_load8_u_and_z_si)  /* addr offset imm off: branch if (load8_u(..) & imm) == 0 */     \
   X(copy3)               /* dst1 src1 dst2 src2 dst3 src3, in that order (call arguments) */   \
   X(copy_br)             /* dst src off: copy, then branch */                                  \
   X(i32_shl_or_shr_si)   /* dst a k1 b k2: dst = (a << k1) | (b >> k2), unsigned shift */      \

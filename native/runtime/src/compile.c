@@ -516,12 +516,28 @@ static bool take_and_set(compiler *c, lw_op op, uint32_t x) {
   return true;
 }
 
+/* A zero test (op: br_if_eqz or br_if_nez) of a temporary that the i32.load just emitted
+ * wrote: takes the load back and begins the load-and-test branch (caller adds the offset). */
+static bool take_load_test(compiler *c, lw_op op, uint32_t slot) {
+  if (!c->last.valid || c->last.op != LW_OP_i32_load || c->last.end != c->len ||
+      c->last.dst != slot || slot < c->local_count + c->pool_count)
+    return false;
+  last_instr load = c->last;
+  c->len = load.start;
+  begin(c, op == LW_OP_br_if_eqz ? LW_OP_br_i32_load_z : LW_OP_br_i32_load_nz);
+  arg(c, load.a);
+  arg(c, load.offset);
+  return true;
+}
+
 /* Emits a jump taken when the condition is `when`; returns the offset operand's position. */
 static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
   if (k->fused) {
     if (k->eqz) {
       lw_op op = when ? k->br_true : k->br_false;
       if (take_and_set(c, op, k->a)) return arg(c, 0);
+      if ((op == LW_OP_br_if_eqz || op == LW_OP_br_if_nez) && take_load_test(c, op, k->a))
+        return arg(c, 0);
       begin(c, op);
       arg(c, k->a);
       return arg(c, 0);
@@ -537,6 +553,19 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       c->last.valid = false;
       c->instr = start;
       c->half = 0;
+      arg(c, k->b);
+      return arg(c, 0);
+    }
+    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
+        c->last.op == LW_OP_i32_load8_u && c->last.end == c->len && c->last.dst == k->a &&
+        k->a >= c->local_count + c->pool_count) {
+      /* a loaded byte's flag bits tested: load and test in one */
+      last_instr load = c->last;
+      c->len = load.start;
+      begin(c, br == LW_OP_br_i32_and_nz_si ? LW_OP_br_i32_load8_u_and_nz_si
+                                            : LW_OP_br_i32_load8_u_and_z_si);
+      arg(c, load.a);
+      arg(c, load.offset);
       arg(c, k->b);
       return arg(c, 0);
     }
@@ -585,6 +614,7 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
   }
   lw_op op = when ? LW_OP_br_if_nez : LW_OP_br_if_eqz;
   if (take_and_set(c, op, k->slot)) return arg(c, 0);
+  if (take_load_test(c, op, k->slot)) return arg(c, 0);
   begin(c, op);
   arg(c, k->slot);
   return arg(c, 0);

@@ -649,6 +649,19 @@ L_br_i32_andn_add_z_si: {
   if (!(~w & (w + U32(1)) & U32(2))) JUMP(OFF(3));
   NEXT(4);
 }
+#define LOAD_TEST(label, bytes, ctype, test, len) \
+  L_##label : {                                   \
+    uint64_t ea = (uint64_t)RI(0) + U32(1);       \
+    if (UNLIKELY(ea + (bytes) > ms)) goto trap_memory; \
+    ctype v;                                      \
+    memcpy(&v, mb + ea, sizeof v);                \
+    if (test) JUMP(OFF((len) - 1));               \
+    NEXT(len);                                    \
+  }
+  LOAD_TEST(br_i32_load_nz, 4, uint32_t, v != 0, 3)
+  LOAD_TEST(br_i32_load_z, 4, uint32_t, v == 0, 3)
+  LOAD_TEST(br_i32_load8_u_and_nz_si, 1, uint8_t, (v & U32(2)) != 0, 4)
+  LOAD_TEST(br_i32_load8_u_and_z_si, 1, uint8_t, (v & U32(2)) == 0, 4)
 L_copy3:
   SL(0) = SL(1);
   SL(2) = SL(3);
