@@ -398,7 +398,7 @@ static lw_status run(const entry *e) {
   register uint64_t ms __asm__("r13");
   register const lw_word *ip __asm__("rbx");
   register lw_slot *fp __asm__("r14");
-  lw_frame *fr;
+  register lw_frame *fr __asm__("r15"); /* calls and returns touch it every time */
 #else
   lw_frame *fr;
   uint8_t *mb;
