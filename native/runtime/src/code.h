@@ -35,7 +35,9 @@ struct lw_code {
  *   immediate form Y: `name_si dst a imm32` exists (i64: imm sign-extended)
  *   branch form B: `br_name_ss a b off` and `br_name_si a imm off` exist (integer compares),
  *     and `addbr_name_ss dst a imm b off` / `addbr_name_si dst a imm imm2 off`: dst = a + imm
- *     (i32 or i64 add, as the compare), then branch if dst compares true with b (loop counters) 
+ *     (i32 or i64 add, as the compare), then branch if dst compares true with b (loop counters);
+ *     `add2br_name_si d1 a1 k1 dst a imm imm2 off` first does the i32 add d1 = a1 + k1 (a loop's
+ *     second induction variable) 
  * Unary: X(wasm opcode, name, operand type, result type, expr of a) */
 #define LW_BINOPS(X)                                                                           \
   X(0x46, i32_eq, I, I, Y, B, a == b)                                                          \
@@ -247,7 +249,8 @@ struct lw_code {
 #define LW_ENUM_BIN_Y(name) LW_OP_##name##_si,
 #define LW_ENUM_BIN_N(name)
 #define LW_ENUM_BR_B(name) \
-  LW_OP_br_##name##_ss, LW_OP_br_##name##_si, LW_OP_addbr_##name##_ss, LW_OP_addbr_##name##_si,
+  LW_OP_br_##name##_ss, LW_OP_br_##name##_si, LW_OP_addbr_##name##_ss, LW_OP_addbr_##name##_si, \
+  LW_OP_add2br_##name##_si,
 #define LW_ENUM_BR_N(name)
 
 typedef enum lw_op {

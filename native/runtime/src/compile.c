@@ -115,6 +115,7 @@ typedef struct compiler {
   uint32_t dead_depth; /* blocks opened inside unreachable code */
   last_instr last;
   last_instr prev; /* the instruction before `last`, when a peephole takes `last` back */
+  last_instr prev2; /* and the one before that */
 } compiler;
 
 /* ---- buffers ------------------------------------------------------------------------------ */
@@ -144,6 +145,7 @@ static void set_u32(compiler *c, uint32_t pos, uint32_t v) {
 }
 
 static void begin(compiler *c, lw_op op) {
+  c->prev2 = c->prev;
   c->prev = c->last;
   c->last.valid = false;
   c->instr = c->len;
@@ -464,6 +466,7 @@ typedef struct cond {
 
 /* compare-and-branch ops: 1 = i32 compare, 2 = i64 compare, 0 = other */
 static uint8_t br_kind[LW_OP_COUNT];
+static bool br_is_si[LW_OP_COUNT]; /* the immediate forms (br_name_si) */
 
 /* Pops the i32 condition on top of the stack. */
 static cond take_cond(compiler *c) {
@@ -481,8 +484,13 @@ static cond take_cond(compiler *c) {
     k.b = c->last.b;
     c->len = c->last.start; /* take the compare back */
     /* what came before it is the last instruction again */
-    if (c->prev.valid && c->prev.end == c->last.start) c->last = c->prev;
-    else c->last.valid = false;
+    if (c->prev.valid && c->prev.end == c->last.start) {
+      c->last = c->prev;
+      c->prev = c->prev2;
+      c->prev2.valid = false;
+    } else {
+      c->last.valid = false;
+    }
   } else {
     k.slot = use(c, d);
   }
@@ -600,6 +608,22 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       /* `x = y + k` just before the compare of x: one instruction (loop counters) */
       last_instr inc = c->last;
       c->len = inc.start;
+      if (br_is_si[br] && c->prev.valid && c->prev.op == LW_OP_i32_add_si &&
+          c->prev.end == inc.start) {
+        /* and an i32 add-immediate just before it (two induction variables): one op */
+        last_instr add1 = c->prev;
+        c->len = add1.start;
+        begin(c, (lw_op)(br + 3));
+        c->prev.valid = c->prev2.valid = false; /* both were taken back */
+        arg(c, add1.dst);
+        arg(c, add1.a);
+        arg(c, add1.b);
+        arg(c, inc.dst);
+        arg(c, inc.a);
+        arg(c, inc.b);
+        arg(c, k->b);
+        return arg(c, 0);
+      }
       begin(c, (lw_op)(br + 2));
       arg(c, inc.dst);
       arg(c, inc.a);
@@ -784,7 +808,8 @@ static void init_tables(void) {
   LW_SPECIAL_UNOPS(X)
 #undef X
 #define X_BR_B(name, ta) \
-  br_kind[LW_OP_br_##name##_ss] = br_kind[LW_OP_br_##name##_si] = (#ta)[0] == 'L' ? 2 : 1;
+  br_kind[LW_OP_br_##name##_ss] = br_kind[LW_OP_br_##name##_si] = (#ta)[0] == 'L' ? 2 : 1; \
+  br_is_si[LW_OP_br_##name##_si] = true;
 #define X_BR_N(name, ta)
 #define X(code, name, ta, tr, imm, br, expr) X_BR_##br(name, ta)
   LW_BINOPS(X)
@@ -891,6 +916,7 @@ static void compile_numeric(compiler *c, uint32_t code) {
       c->sp -= 2;
       uint32_t dst = push_result(c);
       begin(c, LW_OP_i32_andn_add_si);
+      c->prev.valid = c->prev2.valid = false; /* both were taken back */
       uint32_t pos = arg(c, dst);
       arg(c, w);
       arg(c, k);
@@ -911,6 +937,7 @@ static void compile_numeric(compiler *c, uint32_t code) {
     c->sp -= 2;
     uint32_t dst = push_result(c);
     begin(c, LW_OP_i32_shl_or_shr_si);
+    c->prev.valid = c->prev2.valid = false; /* both were taken back */
     uint32_t pos = arg(c, dst);
     arg(c, shl.a);
     arg(c, shl.b);

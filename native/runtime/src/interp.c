@@ -220,7 +220,8 @@ static const char *const op_names[LW_OP_COUNT] = {
 #define PN_BIN_Y(name) [LW_OP_##name##_si] = #name "_si",
 #define PN_BIN_N(name)
 #define PN_BR_B(name) [LW_OP_br_##name##_ss] = "br_" #name, [LW_OP_br_##name##_si] = "br_" #name "_si", \
-  [LW_OP_addbr_##name##_ss] = "addbr_" #name, [LW_OP_addbr_##name##_si] = "addbr_" #name "_si",
+  [LW_OP_addbr_##name##_ss] = "addbr_" #name, [LW_OP_addbr_##name##_si] = "addbr_" #name "_si", \
+  [LW_OP_add2br_##name##_si] = "add2br_" #name "_si",
 #define PN_BR_N(name)
 #define PN_BIN(code, name, ta, tr, imm, br, expr) [LW_OP_##name] = #name, PN_BIN_##imm(name) PN_BR_##br(name)
 #define PN_UN(code, name, ta, tr, expr) [LW_OP_##name] = #name,
@@ -367,7 +368,8 @@ static lw_status run(const entry *e) {
 #define LBL_BR_B(name) [LW_OP_br_##name##_ss] = &&L_br_##name##_ss, \
                        [LW_OP_br_##name##_si] = &&L_br_##name##_si, \
                        [LW_OP_addbr_##name##_ss] = &&L_addbr_##name##_ss, \
-                       [LW_OP_addbr_##name##_si] = &&L_addbr_##name##_si,
+                       [LW_OP_addbr_##name##_si] = &&L_addbr_##name##_si, \
+                       [LW_OP_add2br_##name##_si] = &&L_add2br_##name##_si,
 #define LBL_BR_N(name)
 #define LBL_BIN(code, name, ta, tr, imm, br, expr) \
   [LW_OP_##name] = &&L_##name, LBL_BIN_##imm(name) LBL_BR_##br(name)
@@ -734,6 +736,14 @@ L_ref_func:
     T_##ta b = IMM##ta(3);                \
     if (expr) JUMP(OFF(4));               \
     NEXT(5);                              \
+  }                                       \
+  L_add2br_##name##_si : {                \
+    WI(0, RI(1) + U32(2));                \
+    T_##ta a = R##ta(4) + IMM##ta(5);     \
+    W##ta(3, a);                          \
+    T_##ta b = IMM##ta(6);                \
+    if (expr) JUMP(OFF(7));               \
+    NEXT(8);                              \
   }
 #define H_BR_N(name, ta, expr)
 #define H_BIN(code, name, ta, tr, imm, br, expr) \
