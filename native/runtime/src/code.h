@@ -213,6 +213,9 @@ struct lw_code {
   X(br_i32_load_z)       /* addr offset off: branch if i32.load(addr + offset) == 0 */          \
   X(br_i32_load8_u_and_nz_si) /* addr offset imm off: branch if (load8_u(..) & imm) != 0 */     \
   X(br_i32_load8_u_and_z_si)  /* addr offset imm off: branch if (load8_u(..) & imm) == 0 */     \
+  X(i32_load8_u_pre_scan) /* dst x k offset off: i32_load8_u_pre_br whose target is a          \
+                          * br_i32_and_set_z_ne_si that branches back here when not equal:     \
+                          * the whole byte scan loops inside one handler (printf's format) */ \
   X(copy3)               /* dst1 src1 dst2 src2 dst3 src3, in that order (call arguments) */   \
   X(copy_br)             /* dst src off: copy, then branch */                                  \
   X(i32_shl_or_shr_si)   /* dst a k1 b k2: dst = (a << k1) | (b >> k2), unsigned shift */      \

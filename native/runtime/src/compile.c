@@ -448,6 +448,16 @@ static void emit_branch(compiler *c, cframe *f) {
     c->half = 0;
     uint32_t pos = arg(c, 0);
     target(c, f, start, pos);
+    if (f->kind == C_LOOP && c->code[start].handler == c->handlers[LW_OP_i32_load8_u_pre_br] &&
+        !c->nomem) {
+      /* the loop starts with `v = x & m; if (!v) exit; if (v != k) goto <here>`: a byte scan
+       * that can run inside one handler */
+      const lw_word *test = c->code + f->loop_start;
+      if (f->loop_start + 4 <= start &&
+          test[0].handler == c->handlers[LW_OP_br_i32_and_set_z_ne_si] &&
+          f->loop_start + (int32_t)test[3].u32[1] == start)
+        c->code[start].handler = c->handlers[LW_OP_i32_load8_u_pre_scan];
+    }
     return;
   }
   begin(c, LW_OP_br);

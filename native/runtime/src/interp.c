@@ -664,6 +664,30 @@ L_br_i32_andn_add_z_si: {
   LOAD_TEST(br_i32_load_z, 4, uint32_t, v == 0, 3)
   LOAD_TEST(br_i32_load8_u_and_nz_si, 1, uint8_t, (v & U32(2)) != 0, 4)
   LOAD_TEST(br_i32_load8_u_and_z_si, 1, uint8_t, (v & U32(2)) == 0, 4)
+L_i32_load8_u_pre_scan: {
+  /* the and_set_z_ne at the target: dst a mask off_zero key off_ne (off_ne leads back here) */
+  const lw_word *test = ip + OFF(4);
+  const uint32_t t_dst = test[1].u32[0], t_src = test[1].u32[1], mask = test[2].u32[0];
+  const uint32_t key = test[3].u32[0];
+  for (;;) {
+    uint32_t x = RI(1) + U32(2);
+    WI(1, x);
+    uint64_t ea = (uint64_t)x + U32(3);
+    if (UNLIKELY(ea + 1 > ms)) goto trap_memory;
+    WI(0, mb[ea]);
+    uint32_t v = (uint32_t)fp[t_src] & mask;
+    fp[t_dst] = v;
+    if (!v) {
+      ip = test;
+      JUMP((int32_t)test[2].u32[1]);
+    }
+    if (v == key) {
+      ip = test + 4; /* the test's fall-through */
+      DISPATCH();
+    }
+    if (UNLIKELY(--budget < 0)) goto poll_slow; /* ip: here, state as after the test */
+  }
+}
 L_copy3:
   SL(0) = SL(1);
   SL(2) = SL(3);
