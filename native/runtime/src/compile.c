@@ -1103,6 +1103,113 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
   if (tee) push(c, V_LOCAL, x, 0);
 }
 
+/* How many declared locals (from the first one) a call must zero: those up to the last that
+ * may be read before anything but a constant zero was written to it. A forward pass over the
+ * structured body keeps the set of locals definitely written (bit sets; the set at a label is
+ * the intersection of the sets of every branch to it; unreachable code has every local). */
+#define ZL_MAX_LOCALS 512
+#define ZL_MAX_DEPTH 64
+typedef struct zl_set {
+  uint64_t w[ZL_MAX_LOCALS / 64];
+} zl_set;
+typedef struct zl_frame {
+  uint8_t kind;
+  bool else_seen;
+  zl_set at_label, at_entry;
+} zl_frame;
+
+static void zl_meet(zl_set *a, const zl_set *b) {
+  for (size_t i = 0; i < ZL_MAX_LOCALS / 64; i++) a->w[i] &= b->w[i];
+}
+
+static uint32_t zeroed_locals(compiler *c, const uint8_t *p, const uint8_t *end) {
+  uint32_t declared = c->local_count - c->param_count;
+  if (c->local_count > ZL_MAX_LOCALS) return declared;
+  zl_frame *frames = malloc(ZL_MAX_DEPTH * sizeof(zl_frame));
+  if (!frames) return declared;
+  zl_set all, cur;
+  memset(&all, 0xff, sizeof all);
+  memset(&cur, 0, sizeof cur);
+  uint32_t depth = 1, need_end = c->param_count; /* locals below need_end get zeroed */
+  frames[0].kind = C_FUNC;
+  bool prev_zero_const = false;
+  while (p < end && depth > 0) {
+    uint8_t op = *p++;
+    bool zero_const = false;
+    switch (op) {
+    case 0x02: case 0x03: case 0x04: {
+      uint32_t np, nr;
+      block_type(c, &p, &np, &nr);
+      if (depth == ZL_MAX_DEPTH) goto give_up;
+      zl_frame *f = &frames[depth++];
+      f->kind = op == 0x02 ? C_BLOCK : op == 0x03 ? C_LOOP : C_IF;
+      f->else_seen = false;
+      f->at_label = all;
+      f->at_entry = cur;
+      break;
+    }
+    case 0x05: {
+      zl_frame *f = &frames[depth - 1];
+      zl_meet(&f->at_label, &cur);
+      cur = f->at_entry;
+      f->else_seen = true;
+      break;
+    }
+    case 0x0b: {
+      zl_frame *f = &frames[depth - 1];
+      if (f->kind == C_IF && !f->else_seen) zl_meet(&f->at_label, &f->at_entry);
+      if (f->kind != C_LOOP) zl_meet(&cur, &f->at_label);
+      depth--;
+      break;
+    }
+    case 0x0c: case 0x0d: {
+      uint32_t l = lw_fast_u32(&p);
+      if (l >= depth) goto give_up;
+      zl_frame *t = &frames[depth - 1 - l];
+      if (t->kind != C_LOOP && t->kind != C_FUNC) zl_meet(&t->at_label, &cur);
+      if (op == 0x0c) cur = all;
+      break;
+    }
+    case 0x0e: {
+      uint32_t n = lw_fast_u32(&p);
+      for (uint32_t i = 0; i <= n; i++) {
+        uint32_t l = lw_fast_u32(&p);
+        if (l >= depth) goto give_up;
+        zl_frame *t = &frames[depth - 1 - l];
+        if (t->kind != C_LOOP && t->kind != C_FUNC) zl_meet(&t->at_label, &cur);
+      }
+      cur = all;
+      break;
+    }
+    case 0x00: case 0x0f: cur = all; break;
+    case 0x20: {
+      uint32_t x = lw_fast_u32(&p);
+      if (x >= c->param_count && x < c->local_count && !(cur.w[x / 64] >> (x % 64) & 1) &&
+          x + 1 > need_end)
+        need_end = x + 1;
+      break;
+    }
+    case 0x21: case 0x22: {
+      uint32_t x = lw_fast_u32(&p);
+      /* a constant zero written first keeps the local in the zeroed range: the compiler then
+       * drops that write */
+      if (!prev_zero_const && x < ZL_MAX_LOCALS) cur.w[x / 64] |= 1ull << (x % 64);
+      break;
+    }
+    case 0x41: case 0x42: zero_const = lw_fast_sleb(&p) == 0; break;
+    default:
+      if (!skip_immediates(op, &p)) goto give_up;
+      break;
+    }
+    prev_zero_const = zero_const;
+  }
+  free(frames);
+  return need_end - c->param_count;
+give_up:
+  free(frames);
+  return declared;
+}
+
 /* Collects the body's distinct constants for the pool (up to LW_POOL_MAX). */
 static void scan_constants(compiler *c, const uint8_t *p, const uint8_t *end) {
   c->pool_count = 0;
@@ -1175,9 +1282,16 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   memset(c->written, 0, c->local_count);
   c->gen = 1;
   memset(c->known_gen, 0, (size_t)c->local_count * sizeof(uint32_t));
+  /* declared locals start at zero, those a call zeroes; the others are never read before
+   * written, and nothing may be assumed about them */
+  uint32_t zeroed = zeroed_locals(c, def->body, def->body + def->body_len);
   for (uint32_t x = type->param_count; x < c->local_count; x++) {
-    c->known_gen[x] = 1; /* declared locals start at zero */
-    c->known_value[x] = 0;
+    if (x < type->param_count + zeroed) {
+      c->known_gen[x] = 1;
+      c->known_value[x] = 0;
+    } else {
+      c->written[x] = 1;
+    }
   }
 
   push_frame(c, C_FUNC, 0, type->result_count);
@@ -1691,9 +1805,9 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   /* +1: host calls and scratch may touch one slot past the deepest entry */
   code->frame_slots = c->local_count + c->pool_count + c->max_sp + 1;
   /* the interpreter zeroes declared locals four slots at a time */
-  uint32_t zeroed = type->param_count + (def->local_count + 3) / 4 * 4;
-  if (code->frame_slots < zeroed) code->frame_slots = zeroed;
-  code->zero_groups = (def->local_count + 3) / 4;
+  uint32_t zero_end = type->param_count + (zeroed + 3) / 4 * 4;
+  if (code->frame_slots < zero_end) code->frame_slots = zero_end;
+  code->zero_groups = (zeroed + 3) / 4;
   code->func_index = func_index;
   def->code = code;
   return LW_OK;
