@@ -16,9 +16,23 @@
  *  - i32/i64 ops with a constant operand use an immediate form (division: when it cannot trap);
  *  - loads/stores fold an i32.add of a constant (negative offsets) or of a second value
  *    (array indexing) into the access; f64 add/sub/mul fold a preceding f64.load;
- *  - two copies in a row become one copy2; local.set of a constant the local is known to hold
- *    (declared locals start at zero) is dropped;
- *  - other constants live in a per-function pool of slots written once per call. */
+ *  - two or three copies in a row become one copy2/copy3; local.set of a constant the local is
+ *    known to hold (declared locals start at zero) is dropped, and so is a zero written to a
+ *    local only ever written with zero before, outside loops (also after joins);
+ *  - other constants live in a per-function pool of slots written once per call;
+ *  - local + constant stays symbolic on the stack (V_ADDK): an access takes it as base +
+ *    displacement; (x + k1) + k2 of a temporary is one add;
+ *  - byte and word scanning: `x = a & m` tee'd and zero-tested is one and-set-branch, which a
+ *    following compare of x with a constant joins (`while (*s && *s != c)`); `x += k` then
+ *    i32.load8_u from x is one pre-increment load, fused with a `br` after it, and when that
+ *    br goes back to such a test branching back to it, the whole scan is one looping op;
+ *    (a & b) & m, ~w & (w + k) (& m) and (a << k1) | (b >> k2) are single ops; a temporary
+ *    from i32.load zero-tested, or from i32.load8_u flag-tested, is one load-and-branch;
+ *  - an add-compare-branch absorbs an i32 add-immediate just before it (add2br: two induction
+ *    variables); a copy before a `br` becomes copy_br; a function's single result settled by
+ *    a copy is returned with return1.
+ * A definite-assignment pre-pass limits the locals a call zeroes to those that may be read
+ * before being written. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
