@@ -443,12 +443,20 @@ async function versionText(): Promise<string> {
 }
 
 /** Run the CLI; resolves to the exit status. */
-export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+// process.stdin/stdout/stderr are only created when first used: creating one makes its
+// descriptor non-blocking (libuv), and `logwasm run` hands fds 0-2 to the guest as inherited
+// (a non-blocking stdout turns a guest's large fd_write to a slow pipe into a short write).
+const processIo: Io = {
+  get stdout() { return process.stdout; },
+  get stderr() { return process.stderr; },
+};
+
+export async function main(argv: string[], io: Io = processIo, stdin?: NodeJS.ReadableStream): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'filter':
-        return await filterCommand(rest, io, stdin);
+        return await filterCommand(rest, io, stdin ?? process.stdin);
       case 'run':
         return await runModuleCommand(rest, io);
       case 'aot':

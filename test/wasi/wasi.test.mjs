@@ -374,6 +374,30 @@ async function commandLineChecks(t, command, prefix, { cli = false } = {}) {
     assert.equal(r.stdout.toString().trim(), String(4 << 20), r.stderr.toString());
   });
 
+  await t.test('one 1 MiB fd_write to a slow pipe is written whole, as on a blocking stdout', async () => {
+    // exit code = bytes written >> 16 (16 for all of it), or 100 + errno
+    const m = wat(t, dir, 'onewrite', `(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory 17)
+      (func (export "_start") (local $e i32)
+        (i32.store (i32.const 0) (i32.const 65536)) (i32.store (i32.const 4) (i32.const 1048576))
+        (local.set $e (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (if (local.get $e) (then (call $exit (i32.add (i32.const 100) (local.get $e)))))
+        (call $exit (i32.shr_u (i32.load (i32.const 8)) (i32.const 16)))))`);
+    // the reader takes nothing for a second, so the pipe is full when the guest writes
+    const { code, bytes } = await new Promise((resolve) => {
+      const child = spawn(file, [...words, m], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let bytes = 0;
+      child.stdout.pause();
+      child.stdout.on('data', (d) => { bytes += d.length; });
+      setTimeout(() => child.stdout.resume(), 1000);
+      child.on('close', (code) => resolve({ code, bytes }));
+    });
+    assert.equal(bytes, 1 << 20);
+    assert.equal(code, 16, 'the one fd_write wrote the whole MiB');
+  });
+
   await t.test('stdout and stderr writes keep their order on one descriptor', () => {
     const m = wat(t, dir, 'interleave', `(module
       (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
