@@ -1,5 +1,10 @@
 #include "wasi.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -104,6 +109,29 @@ void ReadJob(const Napi::CallbackInfo &info, WasiJob &job) {
   job.timeout_ms = U32(options, "timeoutMs");
 }
 
+// Node makes the descriptors behind process.stdin/stdout/stderr non-blocking once they are
+// used, but a guest expects blocking stdio: on a non-blocking pipe one large fd_write to a slow
+// reader becomes a short write the guest may not retry. A non-blocking pipe, FIFO or terminal
+// is therefore reopened through /proc/self/fd as a new, blocking description of the same file
+// (Node's own description keeps its flags). Returns the new fd, or -1 to use `fd` as it is
+// (already blocking, a regular file or socket, or the reopen failed).
+int BlockingView(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || !(flags & O_NONBLOCK)) return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) return -1;
+  char proc_path[32];
+  snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd);
+  // O_NONBLOCK for the open itself: opening a FIFO for writing would wait for a reader
+  int reopened = open(proc_path, (flags & (O_ACCMODE | O_APPEND)) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (reopened < 0) return -1;
+  if (fcntl(reopened, F_SETFL, flags & O_APPEND) != 0) {  // i.e. without O_NONBLOCK
+    close(reopened);
+    return -1;
+  }
+  return reopened;
+}
+
 // Load, instantiate with WASI, call _start. Runs on any thread; touches no JavaScript value.
 void RunJob(WasiJob &job) {
   lw_load_options load = {};
@@ -125,9 +153,15 @@ void RunJob(WasiJob &job) {
   config.envp = envp.empty() ? nullptr : envp.data();
   config.preopen_count = preopens.size();
   config.preopens = preopens.empty() ? nullptr : preopens.data();
-  config.stdin_fd = job.stdin_fd;
-  config.stdout_fd = job.stdout_fd;
-  config.stderr_fd = job.stderr_fd;
+  // the host's own 0/1/2 (fd -1), made blocking for the guest where Node left them otherwise
+  int reopened[3] = {-1, -1, -1};
+  for (int fd = 0; fd < 3; fd++) {
+    int chosen = fd == 0 ? job.stdin_fd : fd == 1 ? job.stdout_fd : job.stderr_fd;
+    if (chosen < 0 && !(fd == 1 && job.capture_stdout)) reopened[fd] = BlockingView(fd);
+  }
+  config.stdin_fd = reopened[0] >= 0 ? reopened[0] : job.stdin_fd;
+  config.stdout_fd = reopened[1] >= 0 ? reopened[1] : job.stdout_fd;
+  config.stderr_fd = reopened[2] >= 0 ? reopened[2] : job.stderr_fd;
   config.capture_stdout = job.capture_stdout;
 
   lw_wasi *wasi = nullptr;
@@ -161,6 +195,8 @@ void RunJob(WasiJob &job) {
   if (linker) lw_linker_free(linker);
   if (store) lw_store_free(store);
   if (wasi) lw_wasi_free(wasi);
+  for (int fd : reopened)
+    if (fd >= 0) close(fd);
   lw_module_free(module);
 }
 

@@ -398,6 +398,19 @@ async function commandLineChecks(t, command, prefix, { cli = false } = {}) {
     assert.equal(code, 16, 'the one fd_write wrote the whole MiB');
   });
 
+  // An embedding Node program has usually made its stdout non-blocking already (by using
+  // process.stdout); the addon gives the guest a blocking view of a pipe all the same.
+  if (cli) await t.test('the same through a pipe when Node has already used process.stdout', () => {
+    const m = path.join(dir, 'onewrite.wasm');
+    const rcFile = path.join(dir, 'onewrite.rc');
+    const script = `process.stdout; import(${JSON.stringify(path.join(repo, 'dist', 'cli.js'))})` +
+      `.then((cli) => cli.main(['run', ${JSON.stringify(m)}]))` +
+      `.then((code) => { require('fs').writeFileSync(${JSON.stringify(rcFile)}, String(code)); })`;
+    const r = spawnSync('sh', ['-c', `'${process.execPath}' -e "$0" | (sleep 1; wc -c)`, script], { timeout: 60000 });
+    assert.equal(r.stdout.toString().trim(), String(1 << 20), r.stderr.toString());
+    assert.equal(fs.readFileSync(rcFile, 'utf8'), '16', 'the one fd_write wrote the whole MiB');
+  });
+
   await t.test('stdout and stderr writes keep their order on one descriptor', () => {
     const m = wat(t, dir, 'interleave', `(module
       (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
