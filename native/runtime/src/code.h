@@ -211,6 +211,8 @@ struct lw_code {
   X(br_i32_andn_add_z_si)  /* w k m off: branch if (~w & (w + k) & m) == 0 */                 \
   X(br_i32_load_nz)      /* addr offset off: branch if i32.load(addr + offset) != 0 */          \
   X(br_i32_load_z)       /* addr offset off: branch if i32.load(addr + offset) == 0 */          \
+  X(br_i32_load_set_nz)  /* dst addr offset off: dst = i32.load(addr + offset), branch if != 0 */ \
+  X(br_i32_load_set_z)   /* dst addr offset off: the same, branch if == 0 (`if ((x = p->f))`) */ \
   X(br_i32_load8_u_and_nz_si) /* addr offset imm off: branch if (load8_u(..) & imm) != 0 */     \
   X(br_i32_load8_u_and_z_si)  /* addr offset imm off: branch if (load8_u(..) & imm) == 0 */     \
   X(i32_load8_u_pre_scan) /* dst x k offset off: i32_load8_u_pre_br whose target is a          \

@@ -552,10 +552,18 @@ static bool take_and_set(compiler *c, lw_op op, uint32_t x) {
  * wrote: takes the load back and begins the load-and-test branch (caller adds the offset). */
 static bool take_load_test(compiler *c, lw_op op, uint32_t slot) {
   if (!c->last.valid || c->last.op != LW_OP_i32_load || c->last.end != c->len ||
-      c->last.dst != slot || slot < c->local_count + c->pool_count)
+      c->last.dst != slot)
     return false;
   last_instr load = c->last;
   c->len = load.start;
+  if (slot < c->local_count + c->pool_count) {
+    /* the load wrote a local (local.tee): the fused branch writes it too */
+    begin(c, op == LW_OP_br_if_eqz ? LW_OP_br_i32_load_set_z : LW_OP_br_i32_load_set_nz);
+    arg(c, load.dst);
+    arg(c, load.a);
+    arg(c, load.offset);
+    return true;
+  }
   begin(c, op == LW_OP_br_if_eqz ? LW_OP_br_i32_load_z : LW_OP_br_i32_load_nz);
   arg(c, load.a);
   arg(c, load.offset);

@@ -661,6 +661,18 @@ L_br_i32_andn_add_z_si: {
     NEXT(len);                                    \
   }
   LOAD_TEST(br_i32_load_nz, 4, uint32_t, v != 0, 3)
+#define LOAD_SET_TEST(label, test)                     \
+  L_##label : {                                        \
+    uint64_t ea = (uint64_t)RI(1) + U32(2);            \
+    if (UNLIKELY(ea + 4 > ms)) goto trap_memory;       \
+    uint32_t v;                                        \
+    memcpy(&v, mb + ea, 4);                            \
+    WI(0, v);                                          \
+    if (test) JUMP(OFF(3));                            \
+    NEXT(4);                                           \
+  }
+  LOAD_SET_TEST(br_i32_load_set_nz, v != 0)
+  LOAD_SET_TEST(br_i32_load_set_z, v == 0)
   LOAD_TEST(br_i32_load_z, 4, uint32_t, v == 0, 3)
   LOAD_TEST(br_i32_load8_u_and_nz_si, 1, uint8_t, (v & U32(2)) != 0, 4)
   LOAD_TEST(br_i32_load8_u_and_z_si, 1, uint8_t, (v & U32(2)) == 0, 4)
