@@ -1,8 +1,10 @@
-// WASI preview1 and logwasm-run, as part of `npm test`:
-//  - the 72 conformance programs of the WASI testsuite must all pass (run-wasi-testsuite.mjs);
+// WASI preview1, logwasm-run and `logwasm run` (the Node CLI), as part of `npm test`:
+//  - the 72 conformance programs of the WASI testsuite must all pass through both runners
+//    (run-wasi-testsuite.mjs, then run-wasi-testsuite.mjs --cli);
 //  - the sandbox refuses every way out of a preopen and every out-of-bounds guest pointer
 //    (test/wasi/fixtures/sandbox.c, compiled with clang-14 --target=wasm32-wasi when present);
-//  - the command line reports errors as documented (exit 1 / 134 / 124, "logwasm-run:" prefix).
+//  - both command lines report errors as documented (exit 1 / 134 / 124, "logwasm-run:" or
+//    "logwasm:" prefix) and hand the guest the process's own stdin/stdout/stderr, blocking.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
