@@ -133,7 +133,7 @@ export async function runCommand(modulePath: string, options: RunCommandOptions 
   const result = await addon.runWasiAsync({
     wasm: bytes,
     wasmName: name,
-    args: [path.basename(modulePath), ...(options.args ?? [])],
+    args: [modulePath, ...(options.args ?? [])],
     env: options.env ?? [],
     preopens: options.preopens ?? [],
     captureStdout: false,
