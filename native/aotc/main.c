@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "read_file.h"
 #include "aot/aot_abi.h"
 #include "aot/aot_format.h"
 #include "codegen.h"
@@ -40,22 +41,6 @@ static void usage(FILE *to) {
           "                            modules with 512 KiB of code or more, else 1)\n"
           "The artifact runs only on CPUs with every feature the code was compiled for; the\n"
           "loader checks and says which one is missing.\n");
-}
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
 }
 
 /* Growable byte buffer for the artifact. */
@@ -286,9 +271,10 @@ int main(int argc, char **argv) {
   bool native = !strcmp(lw_aot_arch_name(arch), host_arch);
 
   size_t wasm_len;
-  uint8_t *wasm = read_file(in_path, &wasm_len);
+  int read_errno;
+  uint8_t *wasm = read_whole_file(in_path, &wasm_len, &read_errno);
   if (!wasm) {
-    fprintf(stderr, "logwasm-aotc: cannot read %s\n", in_path);
+    fprintf(stderr, "logwasm-aotc: cannot read %s: %s\n", in_path, strerror(read_errno));
     return 1;
   }
   lw_error err;

@@ -389,7 +389,8 @@ describe('aarch64 code under qemu', () => {
       t.skip('the cross-built runner is missing (see the test above)');
       return;
     }
-    assertSpecPasses(['--tier', 'aot', '--arch', 'aarch64', '--aotc', aotc], t);
+    assertSpecPasses(['--tier', 'aot', '--arch', 'aarch64', '--aotc', aotc,
+      '--runner', path.join(path.dirname(qemuRunner), 'logwasm-spec')], t);
   });
 
   test('code for a newer core is refused on cortex-a57', { skip: !ready && 'needs qemu-aarch64' }, () => {
@@ -421,7 +422,7 @@ function assertSpecPasses(args, t) {
 describe('the WebAssembly spec testsuite on compiled code', () => {
   // npm run spec -- --tier aot
   test('every non-SIMD assertion passes', { timeout: 900000 }, (t) => {
-    assertSpecPasses(['--tier', 'aot', '--aotc', aotc], t);
+    assertSpecPasses(['--tier', 'aot', '--aotc', aotc, '--runner', path.join(path.dirname(runner), 'logwasm-spec')], t);
   });
 });
 

@@ -14,33 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "read_file.h"
 #include "aot/aot.h"
 #include "logwasm.h"
 #include "logwasm_aot.h"
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
-/* Until lw_invoke dispatches to the AOT tier itself, call compiled functions directly. */
-static lw_status call_raw(lw_func *func, uint64_t *slots, lw_error *err) {
-  if (func->instance && func->index >= func->instance->module->imported_func_count &&
-      lw_aot_module_is_compiled(func->instance->module))
-    return lw_aot_invoke(func, slots, err);
-  return lw_call_raw(func, slots, err);
-}
 
 static lw_status host_add(lw_host_ctx *ctx, uint64_t *slots) {
   (void)ctx;
@@ -58,7 +35,7 @@ static lw_status host_reenter(lw_host_ctx *ctx, uint64_t *slots) {
   lw_func *target = inst ? lw_instance_func(inst, "reenter_target") : NULL;
   if (!target) return lw_host_trap(ctx, "no export reenter_target");
   lw_error err;
-  lw_status st = call_raw(target, slots, &err);
+  lw_status st = lw_call_raw(target, slots, &err);
   if (st != LW_OK) return lw_host_trap(ctx, "reenter_target failed: %s", err.message);
   return LW_OK;
 }
@@ -128,9 +105,10 @@ int main(int argc, char **argv) {
   }
   const char *path = argv[i], *func_name = check ? NULL : argv[i + 1];
   size_t len;
-  uint8_t *bytes = read_file(path, &len);
+  int read_errno;
+  uint8_t *bytes = read_whole_file(path, &len, &read_errno);
   if (!bytes) {
-    fprintf(stderr, "cannot read %s\n", path);
+    fprintf(stderr, "cannot read %s: %s\n", path, strerror(read_errno));
     return 1;
   }
   lw_error err;
@@ -189,7 +167,7 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
   for (long r = 0; r < repeat; r++) {
     for (uint32_t k = 0; k < np; k++) slots[k] = parse_value(params[k], argv[i + 2 + k]);
-    st = call_raw(func, slots, &err);
+    st = lw_call_raw(func, slots, &err);
     if (st != LW_OK) break;
   }
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
