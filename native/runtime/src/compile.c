@@ -202,6 +202,12 @@ static void mark_dst(compiler *c, uint32_t dst_pos, uint32_t dst) {
 
 /* ---- the operand stack ---------------------------------------------------------------------- */
 
+/* The instruction emitted last is still the end of the code and writes `slot`: a peephole may
+ * rewrite it in place (its destination, or fuse it with the instruction being emitted). */
+static bool last_writes(const compiler *c, uint32_t slot) {
+  return c->last.valid && c->last.end == c->len && c->last.dst == slot;
+}
+
 static uint32_t home(compiler *c, uint32_t depth) {
   return c->local_count + c->pool_count + depth;
 }
@@ -391,8 +397,7 @@ static void emit_return(compiler *c) {
       begin(c, LW_OP_return0);
       return;
     }
-    if (e->kind == V_SLOT && c->last.valid && c->last.end == c->len &&
-        c->last.dst == home(c, c->sp - 1) && c->last.op == LW_OP_copy) {
+    if (e->kind == V_SLOT && last_writes(c, home(c, c->sp - 1)) && c->last.op == LW_OP_copy) {
       /* a copy into the result's slot (a block's result settled just before the function's
        * end): return its source instead, one instruction rather than copy + return0 */
       uint32_t src = c->code[c->last.start + 1].u32[1];
@@ -402,8 +407,7 @@ static void emit_return(compiler *c) {
       arg(c, src);
       return;
     }
-    if (e->kind == V_SLOT && c->last.valid && c->last.end == c->len &&
-        c->last.dst == home(c, c->sp - 1)) {
+    if (e->kind == V_SLOT && last_writes(c, home(c, c->sp - 1))) {
       /* the instruction just emitted writes the result slot directly */
       set_u32(c, c->last.dst_pos, 0);
       begin(c, LW_OP_return0);
@@ -498,8 +502,7 @@ static cond take_cond(compiler *c) {
   memset(&k, 0, sizeof k);
   uint32_t d = c->sp - 1;
   ventry *e = &c->stack[d];
-  if (e->kind == V_SLOT && c->last.valid && c->last.is_cmp && c->last.end == c->len &&
-      c->last.dst == home(c, d)) {
+  if (e->kind == V_SLOT && c->last.is_cmp && last_writes(c, home(c, d))) {
     k.fused = true;
     k.eqz = c->last.unary;
     k.br_true = c->last.br_true;
@@ -583,9 +586,8 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       return arg(c, 0);
     }
     lw_op br = when ? k->br_true : k->br_false;
-    if ((br == LW_OP_br_i32_ne_si || br == LW_OP_br_i32_eq_si) && c->last.valid &&
-        c->last.op == LW_OP_br_i32_and_set_z_si && c->last.end == c->len &&
-        c->last.dst == k->a) {
+    if ((br == LW_OP_br_i32_ne_si || br == LW_OP_br_i32_eq_si) &&
+        c->last.op == LW_OP_br_i32_and_set_z_si && last_writes(c, k->a)) {
       /* `x = a & m; if (!x) ...; if (x != k) ...` (a byte scan's two exits): one op */
       uint32_t start = c->last.start;
       c->code[start].handler = c->handlers[br == LW_OP_br_i32_ne_si ? LW_OP_br_i32_and_set_z_ne_si
@@ -596,8 +598,8 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       arg(c, k->b);
       return arg(c, 0);
     }
-    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
-        c->last.op == LW_OP_i32_load8_u && c->last.end == c->len && c->last.dst == k->a &&
+    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) &&
+        c->last.op == LW_OP_i32_load8_u && last_writes(c, k->a) &&
         k->a >= c->local_count + c->pool_count) {
       /* a loaded byte's flag bits tested: load and test in one */
       last_instr load = c->last;
@@ -609,8 +611,8 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       arg(c, k->b);
       return arg(c, 0);
     }
-    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
-        c->last.op == LW_OP_i32_andn_add_si && c->last.end == c->len && c->last.dst == k->a &&
+    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) &&
+        c->last.op == LW_OP_i32_andn_add_si && last_writes(c, k->a) &&
         k->a >= c->local_count + c->pool_count) {
       /* ~w & (w + k) & mask tested: the whole zero byte test in the branch */
       last_instr t = c->last;
@@ -622,8 +624,8 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       arg(c, k->b);
       return arg(c, 0);
     }
-    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) && c->last.valid &&
-        c->last.op == LW_OP_i32_and && c->last.end == c->len && c->last.dst == k->a &&
+    if ((br == LW_OP_br_i32_and_nz_si || br == LW_OP_br_i32_and_z_si) &&
+        c->last.op == LW_OP_i32_and && last_writes(c, k->a) &&
         k->a >= c->local_count + c->pool_count) {
       /* (x & y) & mask tested, x & y a temporary just computed: one test of all three */
       last_instr and2 = c->last;
@@ -635,8 +637,7 @@ static uint32_t emit_cond_jump(compiler *c, const cond *k, bool when) {
       return arg(c, 0);
     }
     lw_op add = br_kind[br] == 1 ? LW_OP_i32_add_si : br_kind[br] == 2 ? LW_OP_i64_add_si : LW_OP_COUNT;
-    if (add != LW_OP_COUNT && c->last.valid && c->last.op == add && c->last.end == c->len &&
-        c->last.dst == k->a) {
+    if (add != LW_OP_COUNT && c->last.op == add && last_writes(c, k->a)) {
       /* `x = y + k` just before the compare of x: one instruction (loop counters) */
       last_instr inc = c->last;
       c->len = inc.start;
@@ -874,8 +875,7 @@ static void compile_numeric(compiler *c, uint32_t code) {
      * (both instructions are taken back then) */
     last_instr negated = c->last;
     bool negate = ni->op == LW_OP_i32_eqz && c->stack[c->sp - 1].kind == V_SLOT &&
-                  c->last.valid && c->last.is_cmp && c->last.end == c->len &&
-                  c->last.dst == home(c, c->sp - 1);
+                  c->last.is_cmp && last_writes(c, home(c, c->sp - 1));
     uint32_t a;
     use_top(c, 1, &a);
     uint32_t dst = push_result(c);
@@ -910,8 +910,8 @@ static void compile_numeric(compiler *c, uint32_t code) {
   }
   ventry *top = &c->stack[c->sp - 1];
   /* f64 add/sub/mul whose second operand is the f64.load just emitted: one instruction */
-  if ((code == 0xa0 || code == 0xa1 || code == 0xa2) && top->kind == V_SLOT && c->last.valid &&
-      c->last.end == c->len && c->last.dst == home(c, c->sp - 1) &&
+  if ((code == 0xa0 || code == 0xa1 || code == 0xa2) && top->kind == V_SLOT &&
+      last_writes(c, home(c, c->sp - 1)) &&
       (c->last.op == LW_OP_f64_load || c->last.op == LW_OP_f64_load_d)) {
     bool with_disp = c->last.op == LW_OP_f64_load_d;
     uint32_t addr = c->last.a, offset = c->last.offset, disp = c->last.disp;
@@ -960,8 +960,8 @@ static void compile_numeric(compiler *c, uint32_t code) {
     }
   }
   if (code == 0x72 && top->kind == V_SLOT && c->stack[c->sp - 2].kind == V_SLOT &&
-      c->last.valid && c->last.op == LW_OP_i32_shr_u_si && c->last.end == c->len &&
-      c->last.dst == home(c, c->sp - 1) && c->prev.valid && c->prev.op == LW_OP_i32_shl_si &&
+      c->last.op == LW_OP_i32_shr_u_si && last_writes(c, home(c, c->sp - 1)) && c->prev.valid &&
+      c->prev.op == LW_OP_i32_shl_si &&
       c->prev.end == c->last.start && c->prev.dst == home(c, c->sp - 2)) {
     /* (a << k1) | (b >> k2) of two shifts just computed (unaligned word copies): one op */
     last_instr shl = c->prev, shr = c->last;
@@ -1007,8 +1007,7 @@ static void compile_numeric(compiler *c, uint32_t code) {
     return;
   }
   if (imm && op_imm == LW_OP_i32_add_si && c->stack[c->sp - 2].kind == V_SLOT &&
-      c->last.valid && c->last.op == LW_OP_i32_add_si && c->last.end == c->len &&
-      c->last.dst == home(c, c->sp - 2)) {
+      c->last.op == LW_OP_i32_add_si && last_writes(c, home(c, c->sp - 2))) {
     /* (x + k1) + k2 with x + k1 just computed into a temporary: one add of k1 + k2 */
     c->last.b += (uint32_t)top->value;
     set_u32(c, c->last.dst_pos + 2, c->last.b);
@@ -1112,8 +1111,7 @@ static void compile_local_set(compiler *c, uint32_t x, bool tee) {
   } else if (e.kind == V_ADDK) {
     protect_local(c, x);
     emit_add_local(c, x, e.local, (uint32_t)e.value);
-  } else if (e.kind == V_SLOT && c->last.valid && c->last.end == c->len &&
-             c->last.dst == home(c, d) && !local_referenced(c, x)) {
+  } else if (e.kind == V_SLOT && last_writes(c, home(c, d)) && !local_referenced(c, x)) {
     /* the producing instruction writes the local directly */
     set_u32(c, c->last.dst_pos, x);
     c->last.dst = x;
@@ -1520,8 +1518,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       uint32_t s[3];
       lw_op sel = LW_OP_select;
       /* select on (x == 0) just computed: test x directly */
-      if (c->stack[c->sp - 1].kind == V_SLOT && c->last.valid && c->last.end == c->len &&
-          c->last.dst == home(c, c->sp - 1) &&
+      if (c->stack[c->sp - 1].kind == V_SLOT && last_writes(c, home(c, c->sp - 1)) &&
           (c->last.op == LW_OP_i32_eqz || c->last.op == LW_OP_i64_eqz)) {
         sel = c->last.op == LW_OP_i32_eqz ? LW_OP_select_z32 : LW_OP_select_z64;
         uint32_t x = c->last.a;
