@@ -65,10 +65,10 @@ export function fakeOutputContext(plugin, given = {}) {
 }
 
 /** Every entry appended, decoded: { tag, time, record, metadata }. */
-export function appendedEntries(appended) {
+export function appendedEntries(appended, { bigint = false } = {}) {
   const out = [];
   for (const { tag, events } of appended) {
-    for (const entry of decodeMulti(events)) {
+    for (const entry of decodeMulti(events, { useBigInt64: bigint })) {
       const [head, record] = entry;
       if (Array.isArray(head)) out.push({ tag, time: head[0], metadata: head[1], record });
       else out.push({ tag, time: head, record });

@@ -1,7 +1,7 @@
 // The forward input against a fake engine (lib/pipeline/plugin.ts's InputContext): every mode
 // from a raw client, acks only after append() resolved, the shared-key handshake, TLS, unix
 // sockets, size limits, many clients, and clients that vanish mid-message.
-import { test } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import net from 'node:net';
@@ -12,10 +12,15 @@ import { createHash } from 'node:crypto';
 import { forwardInput } from '../../../dist/pipeline/inputs/forward.js';
 import { fakeInputContext, appendedEntries, rawClient, clientOver, eventTime, eventTimeParts, encode, tempDir, makeCertificates, waitFor } from './helpers.mjs';
 
+// inputs still open when a test fails are stopped, so a failure cannot hang the file
+const cleanups = [];
+afterEach(async () => { while (cleanups.length) await cleanups.pop()(); });
+
 async function startInput(given = {}, accept) {
   const fake = fakeInputContext(forwardInput, { listen: '127.0.0.1', port: '0', ...given }, accept);
   const instance = forwardInput.create(fake.context);
   await instance.start();
+  cleanups.push(() => instance.stop());
   return { ...fake, instance, endpoint: instance.endpoint };
 }
 
