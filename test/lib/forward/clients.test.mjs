@@ -184,7 +184,8 @@ function buildGoClient(dir) {
   return binary;
 }
 
-test('fluent-logger-golang (Debian): EventTime with acks, integer times, and a unix socket', async (t) => {
+// the first build compiles Go's standard library into the build cache: minutes on a busy machine
+test('fluent-logger-golang (Debian): EventTime with acks, integer times, and a unix socket', { timeout: 600_000 }, async (t) => {
   const missing = goMissing();
   if (missing) return t.skip(missing);
   const tmp = tempDir();
