@@ -2,45 +2,16 @@
 // then one [NODE] section per server with `name`, `host`, `port` and optionally the node's own
 // tls.*, shared_key, self_hostname, username and password. Read into lib/config/types.ts's
 // structure (an upstream section whose `node` group holds the nodes).
-import { readFileSync } from 'node:fs';
-import { LogwasmError, fileError } from '../errors.js';
-import type { ConfigProperty, ConfigSection } from '../config/types.js';
+import { LogwasmError } from '../errors.js';
+import { readConfig } from '../config/read.js';
+import type { ConfigSection } from '../config/types.js';
 
-/** Reads an upstream file in the classic format. */
+/** Reads an upstream file (classic or YAML) with lib/config; its first upstream. */
 export function readUpstreamFile(file: string): ConfigSection {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw fileError('upstream', file, error);
-  }
-  let upstream: { location: { file: string; line: number }; properties: ConfigProperty[] } | undefined;
-  const nodes: { location: { file: string; line: number }; properties: ConfigProperty[] }[] = [];
-  let current: { location: { file: string; line: number }; properties: ConfigProperty[] } | undefined;
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
-    const header = /^\[\s*([A-Za-z_]+)\s*\]$/.exec(trimmed);
-    if (header) {
-      const name = header[1].toUpperCase();
-      if (name === 'UPSTREAM') {
-        if (upstream) throw new LogwasmError(`${file}:${line}: a second [UPSTREAM] section (an upstream file describes one upstream)`, 'LOGWASM_ERR_CONFIG');
-        current = upstream = { location: { file, line }, properties: [] };
-      } else if (name === 'NODE') {
-        const node = { location: { file, line }, properties: [] as ConfigProperty[] };
-        nodes.push(node);
-        current = node;
-      } else throw new LogwasmError(`${file}:${line}: section [${header[1]}] does not belong in an upstream file (only [UPSTREAM] and [NODE])`, 'LOGWASM_ERR_CONFIG');
-      return;
-    }
-    if (!current) throw new LogwasmError(`${file}:${line}: '${trimmed}' is outside any section (start with [UPSTREAM])`, 'LOGWASM_ERR_CONFIG');
-    const match = /^(\S+)\s*(.*)$/.exec(trimmed)!;
-    current.properties.push({ key: match[1].toLowerCase(), value: match[2].trim(), file, line });
-  });
-  if (!upstream) throw new LogwasmError(`${file}: no [UPSTREAM] section`, 'LOGWASM_ERR_CONFIG');
-  if (nodes.length === 0) throw new LogwasmError(`${file}: the upstream has no [NODE] section`, 'LOGWASM_ERR_CONFIG');
-  return { location: upstream.location, properties: upstream.properties, groups: { node: nodes } };
+  const config = readConfig(file);
+  const upstream = config.upstreams[0];
+  if (!upstream) throw new LogwasmError(`upstream file '${file}' has no [UPSTREAM] section (it names the upstream; one [NODE] section per server follows)`, 'LOGWASM_ERR_CONFIG');
+  return upstream;
 }
 
 export interface UpstreamNode {
