@@ -46,6 +46,8 @@ export class ForwardReceiver {
   private pendingBytes = 0;
   private enginePaused = false;
   private selfPaused = false;
+  private stopping = false;
+  private resumed?: { promise: Promise<void>; resolve(): void };
   readonly peer: string;
   readonly counters: ReceiverCounters = { messages: 0, records: 0, invalid: 0, unacked: 0 };
 
@@ -72,7 +74,26 @@ export class ForwardReceiver {
   /** Engine backpressure: stop reading until resumed. */
   setPaused(paused: boolean): void {
     this.enginePaused = paused;
+    if (!paused) this.wakeUp();
     this.updateFlow();
+  }
+
+  private wakeUp(): void {
+    const resumed = this.resumed;
+    this.resumed = undefined;
+    resumed?.resolve();
+  }
+
+  /** Messages already read while the engine is paused wait for resume() instead of being
+   *  refused (it would drop those without a chunk option). */
+  private untilResumed(): Promise<void> {
+    if (!this.enginePaused || this.stopping) return Promise.resolve();
+    if (!this.resumed) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.resumed = { promise, resolve };
+    }
+    return this.resumed.promise;
   }
 
   private updateFlow(): void {
@@ -198,7 +219,18 @@ export class ForwardReceiver {
       log.error(`${this.peer}: ${message.records} ${signal === 1 ? 'metrics' : 'traces'} events dropped: the forward input takes logs only`);
     } else if (message.records > 0) {
       try {
-        await this.options.deliver(message.tag, message.events, message.records, message);
+        for (;;) {
+          await this.untilResumed();
+          try {
+            await this.options.deliver(message.tag, message.events, message.records, message);
+            break;
+          } catch (error) {
+            // paused between our check and the call: wait for resume and offer them again
+            if ((error as { code?: string }).code !== 'LOGWASM_ERR_BUSY' || this.stopping) throw error;
+            this.enginePaused = true;
+            this.updateFlow();
+          }
+        }
       } catch (error) {
         this.counters.unacked += message.records;
         log.error(`${this.peer}: ${message.records} records of tag '${message.tag}' were not accepted${message.option.chunk !== undefined ? ' and are not acked (the client will resend them)' : ''}: ${(error as Error).message}`);
@@ -220,6 +252,8 @@ export class ForwardReceiver {
 
   /** Stops reading; resolves once every message already read has been delivered (and acked). */
   async drain(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp();
     this.socket.pause();
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }

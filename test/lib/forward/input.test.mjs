@@ -265,3 +265,26 @@ test('stop() waits for appends in flight and acks them before closing', async ()
   assert.deepEqual(await client.next(), { ack: 'inflight' });
   assert.equal(input.appended.length, 1);
 });
+
+test('while the engine is paused, messages already read wait for resume() instead of being refused', async () => {
+  let busy = false;
+  const input = await startInput({}, () => {
+    if (busy) throw Object.assign(new Error('input paused'), { code: 'LOGWASM_ERR_BUSY' });
+  });
+  const client = await rawClient(input.endpoint);
+  await client.send(['p', 1, { n: 1 }]);
+  await waitFor(() => input.appended.length === 1, 2000, 'first record');
+  // the engine refuses a call that races with pause(), then pauses the input
+  busy = true;
+  await client.send(['p', 1, { n: 2 }]);
+  await new Promise((r) => setTimeout(r, 50));
+  input.instance.pause();
+  await client.send(['p', 1, { n: 3 }, { chunk: 'after-pause' }]);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(input.appended.length, 1, 'nothing appended while paused');
+  busy = false;
+  input.instance.resume();
+  assert.deepEqual(await client.next(), { ack: 'after-pause' });
+  assert.deepEqual(appendedEntries(input.appended).map((e) => e.record.n), [1, 2, 3]);
+  client.end();
+});

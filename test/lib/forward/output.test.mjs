@@ -191,3 +191,30 @@ test('a chunk that is not event data is an error (dropped and logged), not a ret
   assert.match(log.lines.join('\n'), /chunk bad .* is not valid event data/);
   await output.stop();
 });
+
+test('unix_path: the output sends over a unix socket to the forward input', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const socketPath = path.join(tmp.dir, 'agg.sock');
+  const fake = fakeInputContext(forwardInput, { unix_path: socketPath });
+  const input = forwardInput.create(fake.context);
+  await input.start();
+  const { output } = await startOutput({ unix_path: socketPath, require_ack_response: 'on' });
+  assert.equal(await output.flush(chunkOf(sample(), 'over.unix')), 'ok');
+  assert.deepEqual(appendedEntries(fake.appended).map((e) => e.tag), ['over.unix', 'over.unix']);
+  await output.stop();
+  await input.stop();
+});
+
+test('upstream file problems are reported at start with the file and what to fix', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const missing = path.join(tmp.dir, 'missing.conf');
+  await assert.rejects(startOutput({ upstream: missing }), (error) => error.code === 'LOGWASM_ERR_CONFIG' && error.message.includes(missing));
+  const noNodes = path.join(tmp.dir, 'empty.conf');
+  writeFileSync(noNodes, '[UPSTREAM]\n    name nothing\n');
+  await assert.rejects(startOutput({ upstream: noNodes }), /the upstream has no nodes/);
+  const noHost = path.join(tmp.dir, 'nohost.conf');
+  writeFileSync(noHost, '[UPSTREAM]\n    name u\n[NODE]\n    name n1\n    port 1\n');
+  await assert.rejects(startOutput({ upstream: noHost }), /nohost\.conf:3: \[NODE\] needs a host/);
+});
