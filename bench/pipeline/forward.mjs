@@ -85,6 +85,7 @@ function config({ wasmPath, workers, outPort }) {
 
 [OUTPUT]
     name                  forward
+    alias                 to_next_hop
     match                 *
     host                  127.0.0.1
     port                  ${outPort}

@@ -19,6 +19,7 @@ function entriesOf(value) {
 
 /**
  * options: { sharedKey, hostname, tls: {cert, key}, ack: (message, index) => boolean (default true),
+ *            accepting: () => boolean (false: connections are dropped unread),
  *            dropConnectionAt: index of a message after which the connection is destroyed unacked }
  * Resolves { port, messages, events, close() }. events: { tag, time, record } with time as sent
  * (ExtData for EventTime, a number otherwise).
@@ -29,6 +30,8 @@ export async function startSpecServer(options = {}) {
   const connections = new Set();
   let count = 0;
   const handle = async (socket) => {
+    // a closed gate: the connection is dropped before anything is read
+    if (options.accepting && !options.accepting()) { socket.destroy(); return; }
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
     socket.on('error', () => {});
