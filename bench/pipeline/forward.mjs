@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { encode } from '@msgpack/msgpack';
+import { encode, decodeMulti } from '@msgpack/msgpack';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { ForwardSender, ForwardReceiver, encodePackedForward } = await import(path.join(root, 'dist', 'forward', 'index.js'));
@@ -42,7 +42,7 @@ async function startSink(onRecords) {
     new ForwardReceiver(socket, {
       bufferChunkSize: 1 << 20, bufferMaxSize: 64 << 20, maxInflatedSize: 1 << 30,
       log: { error: (m) => console.error(`sink: ${m}`), warn: () => {}, debug: () => {} },
-      deliver: async (tag, events, records) => onRecords(records),
+      deliver: async (tag, events, records) => onRecords(records, events),
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -98,9 +98,16 @@ async function runOnce({ wasmPath, workers, records }) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'logwasm-bench-forward-'));
   const children = [];
   let received = 0;
-  let done;
-  const finished = new Promise((resolve) => (done = resolve));
-  const sink = await startSink((n) => {
+  let done, failed;
+  const finished = new Promise((resolve, reject) => { done = resolve; failed = reject; });
+  let checked = false;
+  const sink = await startSink((n, events) => {
+    if (!checked) {
+      // honesty check: what comes back went through the filter (it adds tag and lang)
+      const [, body] = decodeMulti(events).next().value;
+      if (body.lang !== 'C' || body.tag !== 'bench' || typeof body.log !== 'string') failed(new Error(`records came back unfiltered: ${JSON.stringify(body)}`));
+      checked = true;
+    }
     received += n;
     if (received >= records) done(performance.now());
   });
