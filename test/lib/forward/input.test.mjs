@@ -288,3 +288,29 @@ test('while the engine is paused, messages already read wait for resume() instea
   assert.deepEqual(appendedEntries(input.appended).map((e) => e.record.n), [1, 2, 3]);
   client.end();
 });
+
+test('TLS with tls.verify and tls.ca_file: a client certificate that does not verify is refused, no certificate is let in', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.remove);
+  const certs = makeCertificates(tmp.dir);
+  if (certs.missing) return t.skip(certs.missing);
+  const { execFileSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const stranger = { key: path.join(tmp.dir, 'stranger.key'), cert: path.join(tmp.dir, 'stranger.crt') };
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', stranger.key, '-out', stranger.cert, '-days', '2', '-subj', '/CN=stranger'], { stdio: 'pipe' });
+  const input = await startInput({ tls: 'on', 'tls.verify': 'on', 'tls.ca_file': certs.ca, 'tls.crt_file': certs.cert, 'tls.key_file': certs.key });
+  const connectWith = async (extra) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: input.endpoint.port, ca: readFileSync(certs.ca), ...extra });
+    await new Promise((resolve, reject) => { socket.once('secureConnect', resolve); socket.once('error', reject); });
+    return clientOver(socket);
+  };
+  const anonymous = await connectWith({});
+  await anonymous.send(['anon', 1, { a: 1 }, { chunk: 'a' }]);
+  assert.deepEqual(await anonymous.next(), { ack: 'a' });
+  const bad = await connectWith({ key: readFileSync(stranger.key), cert: readFileSync(stranger.cert) });
+  await bad.send(['stranger', 1, { a: 2 }, { chunk: 'b' }]);
+  assert.equal(await bad.next(1000), undefined);
+  assert.deepEqual(input.appended.map((a) => a.tag), ['anon']);
+  assert.ok(input.log.lines.some((l) => /refused a client certificate/.test(l)), input.log.lines.join('\n'));
+  anonymous.end();
+});
