@@ -6,6 +6,7 @@ import { FILTER_USAGE, filterCommand } from './cli/filter.js';
 import { RUN_USAGE, runModuleCommand } from './cli/run.js';
 import { AOT_USAGE, aotCommand } from './cli/aot.js';
 import { PIPELINE_USAGE, pipelineCommand } from './cli/pipeline.js';
+import { CONFIG_USAGE, configCommand } from './cli/config.js';
 import { DEMO_USAGE, demoCommand, demoWasmPath } from './cli/demo.js';
 
 export { demoWasmPath };
@@ -19,6 +20,7 @@ Usage:
   logwasm aot [--target ARCH] [--cpu NAME] [-O0..3] -o OUT.lwaot IN.wasm
                                                          compile a module ahead of time
   logwasm pipeline -c fluent-bit.conf|fluent-bit.yaml    run a Fluent Bit configuration
+  logwasm config FILE                                    print what a configuration reads into
   logwasm demo                                           run a bundled filter on sample records
   logwasm help [COMMAND] | --help | --version
 `;
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, { usage: string; run: (argv: string[], io: Io, st
   run: { usage: RUN_USAGE, run: runModuleCommand },
   aot: { usage: AOT_USAGE, run: aotCommand },
   pipeline: { usage: PIPELINE_USAGE, run: pipelineCommand },
+  config: { usage: CONFIG_USAGE, run: configCommand },
   demo: { usage: DEMO_USAGE, run: demoCommand },
 };
 

@@ -1,5 +1,5 @@
 // The keys logwasm supports, per section and plugin (§4). Anything else is an error.
-import { parseBool, parseList, parseSize } from './units.js';
+import { parseBool, parseList, parseSize } from '../units.js';
 
 export type KeyType =
   | { kind: 'string' }

@@ -1,13 +1,13 @@
-// lib/config: classic and YAML Fluent Bit configurations, and errors that name file:line:key.
+// lib/config/legacy (loadConfig, until the pipeline moves to readConfig): classic and YAML Fluent Bit configurations, and errors that name file:line:key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, ConfigError, parseSize, parseBool } from '../../dist/index.js';
+import { loadConfig, ConfigError, parseSize, parseBool } from '../../../dist/index.js';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'config');
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'config');
 const fixture = (name) => path.join(dir, name);
 
 function writeTemp(name, text) {
