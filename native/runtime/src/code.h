@@ -193,7 +193,11 @@ struct lw_code {
   X(return0)             /* */                                                                 \
   X(return1)             /* src: fp[0] = src, then return */                                   \
   X(call)                /* funcidx base (any function: imported, host, other instance) */     \
-  X(call_direct)         /* base pad; word struct lw_code * (same module) */                   \
+  X(call_direct)         /* base need zstart zgroups; word callee's first instruction: a      \
+                          * function of the same module; the callee's frame needs `need`      \
+                          * slots from base, its declared locals from zstart are zeroed,      \
+                          * zgroups times 4 slots (the _zK forms: exactly K groups) */          \
+  X(call_direct_z0) X(call_direct_z1) X(call_direct_z2)                                      \
   X(call_indirect)       /* canonical type id, tableidx elem base */                           \
   X(br_i32_and_nz_si)    /* a imm off: branch if (a & imm) != 0 */                             \
   X(br_i32_and_z_si)     /* a imm off: branch if (a & imm) == 0 */                             \

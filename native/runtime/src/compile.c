@@ -54,6 +54,11 @@ typedef struct ventry {
 
 enum { C_FUNC, C_BLOCK, C_LOOP, C_IF };
 
+typedef struct call_site {
+  uint32_t caller, callee; /* defined function indices */
+  uint32_t instr;          /* word index of the call_direct instruction */
+} call_site;
+
 typedef struct fixup {
   uint32_t instr; /* word index of the branching instruction */
   uint32_t pos;   /* u32 index of its offset operand */
@@ -110,6 +115,11 @@ typedef struct compiler {
   uint32_t local_count;
   uint32_t result_count;
   struct lw_code *codes; /* every defined function's lw_code, allocated up front */
+  /* direct calls to link once every callee is compiled (the current function's have word
+   * indices into c->code until it is finished, into its final code after) */
+  call_site *calls;
+  uint32_t call_count, call_cap;
+  uint32_t function_calls; /* the first of the current function's call sites */
   /* Locals whose value is a known constant (known_gen[x] == gen): set at function entry for
    * declared locals (zero) and by local.set of a constant; forgotten at every join point. */
   uint32_t *known_gen;
@@ -186,6 +196,13 @@ static void arg64(compiler *c, uint64_t v) {
   lw_word w = {.u64 = v};
   put_word(c, w);
   c->half = 0;
+}
+
+static void add_call_site(compiler *c, uint32_t instr, uint32_t callee) {
+  if (!grow_array(c, (void **)&c->calls, &c->call_cap, c->call_count + 1, sizeof(call_site)))
+    return;
+  call_site site = {0, callee, instr};
+  c->calls[c->call_count++] = site;
 }
 
 /* Records the just-finished instruction as one whose destination may be rewritten. */
@@ -1274,6 +1291,7 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   const lw_functype *type = lw_module_func_type(m, func_index);
 
   c->len = 0;
+  c->function_calls = c->call_count;
   c->sp = c->max_sp = 0;
   c->frame_count = 0;
   c->fixup_count = 0;
@@ -1479,10 +1497,16 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
       for (uint32_t i = 0; i < t->param_count; i++) materialize(c, c->sp - t->param_count + i);
       uint32_t base = home(c, c->sp - t->param_count);
       if (idx >= m->imported_func_count) {
+        /* the callee's frame size, zeroing and address are filled in once every function is
+         * compiled (link_direct_calls) */
         begin(c, LW_OP_call_direct);
         arg(c, base);
-        lw_word w = {.handler = &c->codes[idx - m->imported_func_count]};
+        arg(c, 0);
+        arg(c, 0);
+        arg(c, 0);
+        lw_word w = {.u64 = 0};
         put_word(c, w);
+        add_call_site(c, c->instr, idx - m->imported_func_count);
       } else {
         begin(c, LW_OP_call);
         arg(c, idx);
@@ -1816,6 +1840,10 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
                         func_index);
   }
   memcpy(words + prefix, c->code, (size_t)c->len * sizeof(lw_word));
+  for (uint32_t i = c->function_calls; i < c->call_count; i++) {
+    c->calls[i].caller = def_index;
+    c->calls[i].instr += prefix;
+  }
   code->start = words;
   code->word_count = c->len + prefix;
   code->param_count = type->param_count;
@@ -1830,6 +1858,25 @@ static lw_status compile_function(compiler *c, uint32_t def_index) {
   code->func_index = func_index;
   def->code = code;
   return LW_OK;
+}
+
+/* Fills in every call_direct: the callee's frame size, which locals to zero (the handler
+ * says how many groups of four, up to two; more take the looping form) and its address. */
+static void link_direct_calls(compiler *c) {
+  for (uint32_t i = 0; i < c->call_count; i++) {
+    const call_site *site = &c->calls[i];
+    const struct lw_code *callee = &c->codes[site->callee];
+    lw_word *w = c->codes[site->caller].start + site->instr;
+    lw_op op = callee->zero_groups == 0   ? LW_OP_call_direct_z0
+               : callee->zero_groups == 1 ? LW_OP_call_direct_z1
+               : callee->zero_groups == 2 ? LW_OP_call_direct_z2
+                                          : LW_OP_call_direct;
+    w[0].handler = c->handlers[op];
+    w[1].u32[1] = callee->frame_slots;
+    w[2].u32[0] = callee->param_count;
+    w[2].u32[1] = callee->zero_groups;
+    w[3].handler = callee->start;
+  }
 }
 
 lw_status lw_compile(lw_module *module, lw_error *err) {
@@ -1848,6 +1895,8 @@ lw_status lw_compile(lw_module *module, lw_error *err) {
     status = compile_function(&c, i);
     if (status != LW_OK) break;
   }
+  if (status == LW_OK) link_direct_calls(&c);
+  free(c.calls);
   free(c.code);
   free(c.stack);
   free(c.frames);

@@ -22,7 +22,7 @@
 #pragma STDC FP_CONTRACT OFF
 #else
 /* ...and the few locals a call zeroes are not worth a call to memset. */
-#pragma GCC optimize("fp-contract=off", "no-tree-loop-distribute-patterns")
+#pragma GCC optimize("fp-contract=off", "no-tree-loop-distribute-patterns", "no-tree-slp-vectorize")
 #endif
 
 /* ---- numeric helpers used by the expressions in code.h -------------------------------------- */
@@ -271,37 +271,24 @@ static void prof_report(void) {
 #define PROF_IPS 65536
 static const lw_word *prof_ip_keys[PROF_IPS];
 static uint64_t prof_ip_counts[PROF_IPS];
+static uint32_t prof_ip_func[PROF_IPS], prof_ip_off[PROF_IPS];
 static const lw_module *prof_module;
 static void prof_ip_report(void) {
   uint64_t total = 0;
   for (int i = 0; i < PROF_IPS; i++) total += prof_ip_counts[i];
-  static uint64_t per_func[4096];
-  for (int i = 0; i < PROF_IPS; i++) {
-    if (!prof_ip_counts[i] || !prof_module) continue;
-    for (uint32_t f = 0; f < prof_module->defined_func_count && f < 4096; f++) {
-      const struct lw_code *code = prof_module->funcs[f].code;
-      if (code && prof_ip_keys[i] >= code->start && prof_ip_keys[i] < code->start + code->word_count)
-        per_func[f] += prof_ip_counts[i];
-    }
-  }
-  for (uint32_t f = 0; prof_module && f < prof_module->defined_func_count && f < 4096; f++)
+  static uint64_t per_func[65536];
+  for (int i = 0; i < PROF_IPS; i++)
+    if (prof_ip_counts[i]) per_func[prof_ip_func[i] & 65535] += prof_ip_counts[i];
+  for (uint32_t f = 0; f < 65536; f++)
     if (per_func[f] * 200 > total)
-      fprintf(stderr, "  func %u %5.2f%%\n", prof_module->funcs[f].code->func_index,
-              100.0 * per_func[f] / total);
+      fprintf(stderr, "  func %u %5.2f%%\n", f, 100.0 * per_func[f] / total);
   for (int k = 0; k < 80; k++) {
     int best = -1;
     for (int i = 0; i < PROF_IPS; i++)
       if (prof_ip_counts[i] && (best < 0 || prof_ip_counts[i] > prof_ip_counts[best])) best = i;
     if (best < 0) break;
-    const lw_word *ip = prof_ip_keys[best];
-    uint32_t fn = 0, off = 0;
-    for (uint32_t f = 0; prof_module && f < prof_module->defined_func_count; f++) {
-      const struct lw_code *code = prof_module->funcs[f].code;
-      if (code && ip >= code->start && ip < code->start + code->word_count)
-        fn = code->func_index, off = (uint32_t)(ip - code->start);
-    }
-    fprintf(stderr, "  ip %5.2f%% func %u +%u %s\n", 100.0 * prof_ip_counts[best] / total, fn, off,
-            op_names[prof_op(ip->handler)]);
+    fprintf(stderr, "  ip %5.2f%% func %u +%u %s\n", 100.0 * prof_ip_counts[best] / total,
+            prof_ip_func[best], prof_ip_off[best], op_names[prof_op(prof_ip_keys[best]->handler)]);
     prof_ip_counts[best] = 0;
   }
 }
@@ -311,6 +298,16 @@ static void prof_ip_hit(const lw_word *ip, const lw_module *m) {
   if (!prof_module || m->defined_func_count > prof_module->defined_func_count) prof_module = m;
   size_t k = ((uintptr_t)ip >> 3) & (PROF_IPS - 1);
   while (prof_ip_keys[k] && prof_ip_keys[k] != ip) k = (k + 1) & (PROF_IPS - 1);
+  if (!prof_ip_keys[k]) {
+    /* where it is, found now: the module may be freed before the report */
+    for (uint32_t f = 0; f < m->defined_func_count; f++) {
+      const struct lw_code *code = m->funcs[f].code;
+      if (code && ip >= code->start && ip < code->start + code->word_count) {
+        prof_ip_func[k] = code->func_index;
+        prof_ip_off[k] = (uint32_t)(ip - code->start);
+      }
+    }
+  }
   prof_ip_keys[k] = ip;
   prof_ip_counts[k]++;
 }
@@ -467,24 +464,44 @@ L_return1:
 L_return0:
   ip = fr->ret_ip;
   fp = fr->fp;
+  fr++;
   /* Within one instance mb and ms are current: memory.grow reloads them and every other way
    * the memory can change (host and compiled calls, other instances) reloads them on the way
-   * back or here. */
-  if (UNLIKELY(fr->inst != inst)) {
-    inst = fr->inst;
+   * back or here. A frame record whose fp has its low bit set was pushed by a call into
+   * another instance and holds the caller's instance. */
+  if (UNLIKELY((uintptr_t)fp & 1)) {
+    fp = (lw_slot *)((uintptr_t)fp - 1);
+    inst = fr[-1].inst;
     LOAD_MEMORY();
   }
-  fr++;
   DISPATCH();
 L_exit:
   status = LW_OK;
   goto done;
 
-L_call_direct:
-  code = (const struct lw_code *)ip[2].handler;
-  new_fp = fp + U32(0);
-  ret_ip = ip + 3;
-  goto enter_code;
+  /* Direct calls within the module: the callee's frame size, the locals to zero and its
+   * first instruction are operands, so nothing is loaded from the callee's lw_code. */
+#define CALL_DIRECT(label, zero)                                                               \
+  L_##label : {                                                                                \
+    lw_slot *callee_fp = fp + U32(0);                                                          \
+    if (UNLIKELY((uintptr_t)(fr - 1) < frames_floor ||                                         \
+                 callee_fp + U32(1) > (lw_slot *)(void *)(fr - 1)))                            \
+      TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);                                                      \
+    fr--;                                                                                      \
+    fr->ret_ip = ip + 4;                                                                       \
+    fr->fp = fp;                                                                               \
+    fp = callee_fp;                                                                            \
+    lw_slot *z = fp + U32(2);                                                                  \
+    zero;                                                                                      \
+    ip = (const lw_word *)ip[3].handler;                                                       \
+    if (UNLIKELY(--budget < 0)) goto poll_slow;                                                \
+    DISPATCH();                                                                                \
+  }
+#define ZERO4(z) ((z)[0] = 0, (z)[1] = 0, (z)[2] = 0, (z)[3] = 0)
+  CALL_DIRECT(call_direct_z0, (void)z)
+  CALL_DIRECT(call_direct_z1, ZERO4(z))
+  CALL_DIRECT(call_direct_z2, (ZERO4(z), ZERO4(z + 4)))
+  CALL_DIRECT(call_direct, for (uint32_t n = U32(3); n; n--, z += 4) ZERO4(z))
 L_call:
   callee = inst->funcs[U32(0)];
   new_fp = fp + U32(1);
@@ -505,35 +522,33 @@ L_call_indirect: {
   if (UNLIKELY(callee->type_id != U32(0))) TRAP(LW_TRAP_INDIRECT_MISMATCH);
   new_fp = fp + U32(3);
   ret_ip = ip + 3;
-  goto do_call;
-}
-
-do_call:
-  if (UNLIKELY(callee->host != NULL)) goto call_host;
-  if (UNLIKELY(callee->instance != inst) && lw_aot_module_is_compiled(callee->instance->module))
-    goto call_host; /* compiled code: enter it through lw_aot_invoke */
+  /* a function of this instance (so neither a host function nor compiled code) */
+  if (UNLIKELY(callee->instance != inst)) goto do_call;
   code = callee->code;
-  if (UNLIKELY(callee->instance != inst)) {
-    /* into another instance: the frame record keeps ours */
-    if (UNLIKELY((uintptr_t)(fr - 1) < frames_floor ||
-                 new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1)))
-      TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
-    fr--;
-    fr->ret_ip = ret_ip;
-    fr->fp = fp;
-    fr->inst = inst;
-    inst = callee->instance;
-    LOAD_MEMORY();
-    goto enter_frame;
-  }
-enter_code:
   if (UNLIKELY((uintptr_t)(fr - 1) < frames_floor ||
                new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1)))
     TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
   fr--;
   fr->ret_ip = ret_ip;
   fr->fp = fp;
+  goto enter_frame;
+}
+
+do_call: /* any function but one of this instance */
+  if (UNLIKELY(callee->host != NULL)) goto call_host;
+  if (UNLIKELY(lw_aot_module_is_compiled(callee->instance->module)))
+    goto call_host; /* compiled code: enter it through lw_aot_invoke */
+  code = callee->code;
+  if (UNLIKELY((uintptr_t)(fr - 1) < frames_floor ||
+               new_fp + code->frame_slots > (lw_slot *)(void *)(fr - 1)))
+    TRAP(LW_TRAP_CALL_STACK_EXHAUSTED);
+  /* into another instance: the frame record keeps ours (and says so) */
+  fr--;
+  fr->ret_ip = ret_ip;
+  fr->fp = (lw_slot *)((uintptr_t)fp | 1);
   fr->inst = inst;
+  inst = callee->instance;
+  LOAD_MEMORY();
 enter_frame:
   fp = new_fp;
   {
@@ -541,12 +556,7 @@ enter_frame:
      * that the up to three slots past the locals are its own (pool or operand slots, written
      * before they are read). */
     lw_slot *z = fp + code->param_count;
-    for (uint32_t n = code->zero_groups; n; n--, z += 4) {
-      z[0] = 0;
-      z[1] = 0;
-      z[2] = 0;
-      z[3] = 0;
-    }
+    for (uint32_t n = code->zero_groups; n; n--, z += 4) ZERO4(z);
   }
   ip = code->start;
   if (UNLIKELY(--budget < 0)) goto poll_slow;
